@@ -1,0 +1,42 @@
+# Every target installs what it needs on first use: a fresh clone needs only `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+STAMP := $(VENV)/.installed
+
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export CASHBOOK_OUTPUT_DIR ?= $(CURDIR)/output
+
+.PHONY: install demo test test-fast ui bench lock clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) pip sync --quiet --python $(PY) requirements.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	mkdir -p $(DAGSTER_HOME)
+	touch $(STAMP)
+
+lock:
+	$(UV) pip compile --quiet pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+demo: $(STAMP)
+	$(PY) -m pipelines.demo
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not postgres and not slow"
+
+ui: $(STAMP)
+	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) data output .dagster_home .sandbox bench/results

@@ -1,0 +1,1 @@
+"""A simulated creator platform behind a Stripe-compatible local API (issue 2)."""

@@ -32,4 +32,4 @@ def _domain_defs() -> list[dg.Definitions]:
     return found
 
 
-defs = dg.Definitions.merge(*_domain_defs()) if _domain_defs() else dg.Definitions()
+defs = dg.Definitions.merge(dg.Definitions(), *_domain_defs())

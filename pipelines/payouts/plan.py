@@ -1,0 +1,233 @@
+"""The payout plan for one day: who is paid what, by which method, and why everyone else is not.
+
+`build_plan` is pure: plain inputs in, a `PayoutPlan` out. It never lets a line exceed what the
+creator has available (less in-flight payouts and dispute reserves), and never plans a creator
+twice for one day and currency; `plan_problems` re-checks both so a plan read back from a file
+is held to the same rules before money moves.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Iterable
+
+from . import holds as H
+from .config import DEFAULT_RULES, PayoutRules
+from .fees import instant_fee
+from .idempotency import payout_key
+from .minimums import instant_minimum, standard_minimum
+from .model import CreatorBalance, InstantRequest, PlanInputs, RecentPayout
+from .schedule import is_due
+
+STANDARD = "standard"
+INSTANT = "instant"
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    creator: str
+    currency: str
+    amount: int            # gross, taken from the creator's available balance
+    method: str            # standard / instant
+    fee: int               # instant fee kept by the platform; 0 for standard
+    net: int               # what the payout sends: amount - fee
+    day: date
+    plan_version: int
+    idempotency_key: str
+    available: int = 0     # available balance the line was planned from
+    reserved: int = 0      # kept back for open disputes
+    destination: str | None = None
+    retry_of: str | None = None       # a failed payout whose money this line pays again
+    failure_code: str | None = None   # ... and why it failed
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    creator: str
+    currency: str | None
+    reason: str
+    detail: str = ""
+    method: str = STANDARD
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    currency: str
+    lines: int
+    amount: int
+    fee: int
+    net: int
+
+
+@dataclass(frozen=True)
+class PayoutPlan:
+    day: date
+    plan_version: int
+    lines: tuple[PlanLine, ...]
+    exclusions: tuple[Exclusion, ...]
+    totals: tuple[CurrencyTotal, ...] = field(default=())
+
+
+def currency_totals(lines: Iterable[PlanLine]) -> tuple[CurrencyTotal, ...]:
+    acc: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for line in lines:
+        t = acc[line.currency]
+        t[0] += 1
+        t[1] += line.amount
+        t[2] += line.fee
+        t[3] += line.net
+    return tuple(CurrencyTotal(c, *acc[c]) for c in sorted(acc))
+
+
+def _latest_failure(payouts: Iterable[RecentPayout], creator: str, currency: str, day: date,
+                    lookback_days: int) -> RecentPayout | None:
+    since = day - timedelta(days=lookback_days)
+    mine = [p for p in payouts if p.creator == creator and p.currency == currency
+            and since <= p.created <= day]
+    if not mine:
+        return None
+    latest = max(mine, key=lambda p: (p.created, p.status == "failed"))
+    return latest if latest.status == "failed" else None
+
+
+def _index_unique(items, key, what: str) -> dict:
+    out = {}
+    for item in items:
+        k = key(item)
+        if k in out:
+            raise ValueError(f"{what}: {k} appears twice")
+        out[k] = item
+    return out
+
+
+def build_plan(inputs: PlanInputs, rules: PayoutRules = DEFAULT_RULES) -> PayoutPlan:
+    day = inputs.day
+    balances = _index_unique(inputs.balances, lambda b: (b.creator, b.currency), "creator balances")
+    requests = _index_unique(inputs.instant_requests, lambda r: (r.creator, r.currency),
+                             "instant requests")
+    scores = inputs.fraud_scores or {}
+    creators = sorted(set(inputs.accounts) | {c for c, _ in balances} | {c for c, _ in requests})
+    lines: list[PlanLine] = []
+    exclusions: list[Exclusion] = []
+
+    for creator in creators:
+        currencies = sorted({cur for c, cur in balances if c == creator}
+                            | {cur for c, cur in requests if c == creator})
+        if not currencies:
+            exclusions.append(Exclusion(creator, None, H.NO_BALANCE, "no balance in any currency"))
+            continue
+        account = inputs.accounts.get(creator)
+        for currency in currencies:
+            balance = balances.get((creator, currency))
+            request = requests.get((creator, currency))
+            method = INSTANT if request else STANDARD
+            if account is None:
+                exclusions.append(Exclusion(creator, currency, H.NO_ACCOUNT,
+                                            "no account facts for this creator", method))
+                continue
+            if balance is None:
+                exclusions.append(Exclusion(creator, currency, H.NO_BALANCE,
+                                            "instant payout requested without a balance", INSTANT))
+                continue
+            line, excluded = _plan_currency(inputs, rules, account, balance, request,
+                                            scores.get(creator))
+            exclusions.extend(excluded)
+            if line is not None:
+                lines.append(line)
+
+    plan = PayoutPlan(day, rules.plan_version, tuple(lines), tuple(exclusions),
+                      currency_totals(lines))
+    problems = plan_problems(plan.lines, inputs.balances, inputs.in_flight)
+    if problems:  # a bug in the rules, never a data problem: stop before anything is paid
+        raise AssertionError("payout plan breaks its invariants: " + "; ".join(problems))
+    return plan
+
+
+def _plan_currency(inputs: PlanInputs, rules: PayoutRules, account, balance: CreatorBalance,
+                   request: InstantRequest | None, score):
+    creator, currency, day = balance.creator, balance.currency, inputs.day
+    due = is_due(account.schedule, day)
+    method = INSTANT if request else STANDARD
+    if not due and request is None:
+        return None, [Exclusion(creator, currency, H.NOT_DUE,
+                                f"{account.schedule.interval} schedule not due on {day}")]
+    available = balance.available
+    in_flight = inputs.in_flight.get((creator, currency), 0)
+    destination = account.destination(currency)
+    reserve = H.dispute_reserve(inputs.open_disputes, creator, currency, rules.dispute_reserve_rate)
+    payable = available - in_flight - reserve
+    hold = (H.account_hold(account)
+            or H.fraud_hold(score, rules.fraud_score_threshold)
+            or H.negative_balance_hold(available)
+            or H.failed_payout_hold(inputs.recent_payouts, creator, currency, destination, day,
+                                    rules.failed_payout_lookback_days)
+            or H.reserve_hold(available - in_flight, reserve)
+            or H.insufficient_balance_hold(payable))
+    if hold:
+        return None, [Exclusion(creator, currency, hold.reason, hold.detail, method)]
+
+    failure = _latest_failure(inputs.recent_payouts, creator, currency, day,
+                              rules.failed_payout_lookback_days)
+
+    def line(amount: int, method: str, fee: int) -> PlanLine:
+        return PlanLine(
+            creator=creator, currency=currency, amount=amount, method=method, fee=fee,
+            net=amount - fee, day=day, plan_version=rules.plan_version,
+            idempotency_key=payout_key(creator, day, currency, rules.plan_version),
+            available=available, reserved=reserve, destination=destination,
+            retry_of=failure.payout_id if failure else None,
+            failure_code=failure.failure_code if failure else None)
+
+    excluded: list[Exclusion] = []
+    if request is not None:
+        gross = payable if request.amount is None else request.amount
+        minimum = instant_minimum(rules, currency, inputs.fx)
+        if gross > payable:
+            excluded.append(Exclusion(creator, currency, H.INSTANT_EXCEEDS_BALANCE,
+                                      f"requested {gross}, payable {payable}", INSTANT))
+        elif gross < minimum:
+            excluded.append(Exclusion(creator, currency, H.BELOW_INSTANT_MINIMUM,
+                                      f"{gross} below minimum {minimum}", INSTANT))
+        else:
+            return line(gross, INSTANT, instant_fee(gross, rules.instant_fee_rate)), excluded
+        if not due:
+            return None, excluded
+    minimum = standard_minimum(rules, currency, inputs.fx)
+    if payable < minimum:
+        excluded.append(Exclusion(creator, currency, H.BELOW_MINIMUM,
+                                  f"{payable} below minimum {minimum}", STANDARD))
+        return None, excluded
+    return line(payable, STANDARD, 0), excluded
+
+
+def plan_problems(lines: Iterable[PlanLine], balances: Iterable[CreatorBalance] | None = None,
+                  in_flight=None) -> list[str]:
+    """Everything that must never reach the API; empty when the lines are safe to execute."""
+    problems: list[str] = []
+    seen: set[tuple] = set()
+    available = {(b.creator, b.currency): b.available for b in balances} if balances is not None else None
+    in_flight = in_flight or {}
+    for line in lines:
+        who = f"{line.creator} {line.currency} {line.day}"
+        key = (line.creator, line.currency, line.day)
+        if key in seen:
+            problems.append(f"{who}: planned twice")
+        seen.add(key)
+        if line.amount <= 0 or line.net <= 0 or line.fee < 0:
+            problems.append(f"{who}: amount {line.amount}, fee {line.fee}, net {line.net} not positive")
+        if line.net != line.amount - line.fee:
+            problems.append(f"{who}: net {line.net} is not amount {line.amount} - fee {line.fee}")
+        if line.method not in (STANDARD, INSTANT):
+            problems.append(f"{who}: unknown method {line.method!r}")
+        if line.method == STANDARD and line.fee:
+            problems.append(f"{who}: standard payout with a fee")
+        if line.idempotency_key != payout_key(line.creator, line.day, line.currency, line.plan_version):
+            problems.append(f"{who}: idempotency key does not match creator, date, currency, version")
+        limit = line.available - line.reserved
+        if available is not None:
+            limit = available.get((line.creator, line.currency), 0) \
+                - in_flight.get((line.creator, line.currency), 0) - line.reserved
+        if line.amount > limit:
+            problems.append(f"{who}: amount {line.amount} exceeds available {limit}")
+    return problems

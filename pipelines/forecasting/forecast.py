@@ -103,6 +103,10 @@ def forecast_series(series: str, months: Sequence[date], values: Sequence[int | 
         result.notes.append(f"{n} months < {MIN_SEASONAL_HISTORY}: no seasonal model")
     y = np.asarray([float(v) for v in checked])
     specs = eligible(n, bool(np.all(y > 0)), tuple(models) if models else None)
+    if n == MIN_SEASONAL_HISTORY:
+        specs = [s for s in specs if not s.seasonal]
+        result.notes.append(f"{n} months: seasonal models allowed but no backtest origin yet; "
+                            "only non-seasonal models compete")
     if not specs:
         raise ValueError(f"series {series!r}: none of the requested models {models} is eligible")
     result.backtest = backtest(series, y, specs, max_origins=max_origins, seed=seed)

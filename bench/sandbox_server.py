@@ -1,0 +1,122 @@
+"""How fast the sandbox server streams list pages over loopback (target: >= 20,000 objects/s).
+
+Reads every charge, balance transaction, invoice and subscription in pages of 100 with plain
+`requests` (keep-alive), rate limit off, and prints objects/s. The server runs in its own process
+(as `cashbook sandbox serve` does), so the client's JSON parsing does not share its GIL. Uses the generated `small` world when the simulator is
+available (or `--world PATH`), else a synthetic world of `--charges` charges.
+
+    .venv/bin/python -m bench.sandbox_server [--world PATH] [--charges 50000]
+"""
+from __future__ import annotations
+
+import argparse
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import orjson
+import requests
+
+from pipelines.sandbox import store
+from pipelines.sandbox.testing import synthetic_objects, write_world
+
+TARGET_OBJECTS_PER_SECOND = 20_000
+
+
+def default_world(workdir: Path, charges: int) -> tuple[Path, str]:
+    try:
+        from pipelines.sandbox.generate import generate_world  # the simulator's world, when present
+    except ImportError:
+        generate_world = None
+    if generate_world is not None:
+        path = workdir / "small-42.sqlite"
+        generate_world(path, size="small", seed=42)
+        return path, "generated small world (seed 42)"
+    path = write_world(workdir / "synthetic.sqlite", synthetic_objects(charges),
+                       clock=1_790_000_000)
+    return path, f"synthetic world ({charges} charges)"
+
+
+def stream(base_url: str, api_key: str, path: str, extra: dict[str, str]) -> tuple[int, int, int]:
+    """(objects, pages, bytes) of one full read of a list endpoint."""
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {api_key}"
+    objects = pages = size = 0
+    params: dict[str, str | int] = {"limit": 100, **extra}
+    while True:
+        response = session.get(base_url + path, params=params)
+        response.raise_for_status()
+        body = orjson.loads(response.content)
+        objects += len(body["data"])
+        pages += 1
+        size += len(response.content)
+        if not body["has_more"]:
+            return objects, pages, size
+        params = {"limit": 100, **extra, "starting_after": body["data"][-1]["id"]}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def server_process(world: Path) -> Iterator[tuple[str, str]]:
+    """(base_url, api_key) of `serve_forever` in a child process, rate limit off."""
+    port = free_port()
+    code = ("import sys; from pipelines.sandbox.server import serve_forever; "
+            "serve_forever(sys.argv[1], port=int(sys.argv[2]), rate_limit=None)")
+    child = subprocess.Popen([sys.executable, "-c", code, str(world), str(port)])
+    conn = store.connect(world, readonly=True)
+    api_key = store.get_meta(conn, "api_key") or ""
+    conn.close()
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                requests.get(base_url + "/v1/balance", timeout=1,
+                             headers={"Authorization": f"Bearer {api_key}"})
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        yield base_url, api_key
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--world", type=Path, help="an existing world file")
+    parser.add_argument("--charges", type=int, default=50_000)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.world:
+            world, label = args.world, str(args.world)
+        else:
+            world, label = default_world(Path(tmp), args.charges)
+        with server_process(world) as (base_url, api_key):
+            total_objects = total_pages = total_bytes = 0
+            started = time.perf_counter()
+            for path, extra in (("/v1/charges", {}), ("/v1/balance_transactions", {}),
+                                ("/v1/invoices", {}), ("/v1/subscriptions", {"status": "all"})):
+                objects, pages, size = stream(base_url, api_key, path, extra)
+                total_objects += objects
+                total_pages += pages
+                total_bytes += size
+            elapsed = time.perf_counter() - started
+    rate = total_objects / elapsed if elapsed else 0.0
+    print(f"sandbox server on {label}: {total_objects} objects in {total_pages} pages "
+          f"({total_bytes / 1e6:.1f} MB) in {elapsed:.2f} s = {rate:,.0f} objects/s "
+          f"(target {TARGET_OBJECTS_PER_SECOND:,}): {'OK' if rate >= TARGET_OBJECTS_PER_SECOND else 'SLOW'}")
+    return 0 if rate >= TARGET_OBJECTS_PER_SECOND else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

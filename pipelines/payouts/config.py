@@ -15,8 +15,11 @@ class PayoutRules:
     rule_currency: str = "USD"
     minimum_standard: Decimal = Decimal("25")
     minimum_instant: Decimal = Decimal("100")
-    # Instant payouts cost the creator this share of the gross amount, half-up to the minor unit.
+    # Instant payouts cost the creator this share of the payout amount, half-up to the minor unit,
+    # with a floor in the payout currency's major unit (Stripe's: 1%, at least 0.50), deducted
+    # from the balance on top of the payout (see fees.py).
     instant_fee_rate: Decimal = Decimal("0.01")
+    instant_fee_minimum: Decimal = Decimal("0.50")
     # Share of each open dispute's amount kept back from the payout until the dispute closes.
     dispute_reserve_rate: Decimal = Decimal("1")
     # Fraud scores are on a 0..1 scale; a score strictly above the threshold holds the payout.
@@ -27,7 +30,7 @@ class PayoutRules:
     plan_version: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("minimum_standard", "minimum_instant", "instant_fee_rate",
+        for name in ("minimum_standard", "minimum_instant", "instant_fee_rate", "instant_fee_minimum",
                      "dispute_reserve_rate", "fraud_score_threshold"):
             value = getattr(self, name)
             if not isinstance(value, Decimal):

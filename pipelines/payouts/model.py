@@ -100,7 +100,8 @@ class RecentPayout:
 
 @dataclass(frozen=True)
 class InstantRequest:
-    """A creator asked for an instant payout today; `amount` None means everything payable."""
+    """A creator asked for an instant payout today. `amount` is the payout (what reaches the
+    bank; the fee comes on top); None means the largest payout that, with its fee, fits."""
     creator: str
     currency: str
     amount: int | None = None

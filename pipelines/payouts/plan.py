@@ -14,7 +14,7 @@ from typing import Iterable
 
 from . import holds as H
 from .config import DEFAULT_RULES, PayoutRules
-from .fees import instant_fee
+from .fees import instant_fee, largest_instant_payout
 from .idempotency import payout_key
 from .minimums import instant_minimum, standard_minimum
 from .model import CreatorBalance, InstantRequest, PlanInputs, RecentPayout
@@ -28,10 +28,10 @@ INSTANT = "instant"
 class PlanLine:
     creator: str
     currency: str
-    amount: int            # gross, taken from the creator's available balance
+    amount: int            # gross: what leaves the creator's available balance (net + fee)
     method: str            # standard / instant
-    fee: int               # instant fee kept by the platform; 0 for standard
-    net: int               # what the payout sends: amount - fee
+    fee: int               # instant fee, charged on the payout on top of it; 0 for standard
+    net: int               # what the payout sends to the bank: amount - fee
     day: date
     plan_version: int
     idempotency_key: str
@@ -181,16 +181,22 @@ def _plan_currency(inputs: PlanInputs, rules: PayoutRules, account, balance: Cre
 
     excluded: list[Exclusion] = []
     if request is not None:
-        gross = payable if request.amount is None else request.amount
-        minimum = instant_minimum(rules, currency, inputs.fx)
-        if gross > payable:
-            excluded.append(Exclusion(creator, currency, H.INSTANT_EXCEEDS_BALANCE,
-                                      f"requested {gross}, payable {payable}", INSTANT))
-        elif gross < minimum:
-            excluded.append(Exclusion(creator, currency, H.BELOW_INSTANT_MINIMUM,
-                                      f"{gross} below minimum {minimum}", INSTANT))
+        # The request names the payout (what reaches the bank); its fee comes on top.
+        rate, floor = rules.instant_fee_rate, rules.instant_fee_minimum
+        if request.amount is None:
+            net = largest_instant_payout(payable, rate, floor, currency)
         else:
-            return line(gross, INSTANT, instant_fee(gross, rules.instant_fee_rate)), excluded
+            net = request.amount
+        fee = instant_fee(net, rate, floor, currency)
+        minimum = instant_minimum(rules, currency, inputs.fx)
+        if net + fee > payable:
+            excluded.append(Exclusion(creator, currency, H.INSTANT_EXCEEDS_BALANCE,
+                                      f"requested {net} + fee {fee}, payable {payable}", INSTANT))
+        elif net < minimum:
+            excluded.append(Exclusion(creator, currency, H.BELOW_INSTANT_MINIMUM,
+                                      f"{net} below minimum {minimum}", INSTANT))
+        else:
+            return line(net + fee, INSTANT, fee), excluded
         if not due:
             return None, excluded
     minimum = standard_minimum(rules, currency, inputs.fx)

@@ -20,7 +20,7 @@ def line(creator, net, currency="USD", method="standard", fee=0, version=1):
                     available=net + fee, destination=f"ba_{creator[5:]}")
 
 
-LINES = [line("acct_A", 4210), line("acct_B", 12222, method="instant", fee=123), line("acct_C", 3735, "JPY")]
+LINES = [line("acct_A", 4210), line("acct_B", 12345, method="instant", fee=123), line("acct_C", 3735, "JPY")]
 
 
 class Clock:
@@ -52,15 +52,15 @@ def test_execute_sends_each_line_with_its_key_and_records_the_answer(journal):
     assert [o.outcome for o in outcomes] == ["created"] * 3
     made = client.payouts.created
     assert [(p["account"], p["amount"], p["currency"], p["method"]) for p in made] == [
-        ("acct_A", 4210, "usd", "standard"), ("acct_B", 12222, "usd", "instant"),
+        ("acct_A", 4210, "usd", "standard"), ("acct_B", 12345, "usd", "instant"),
         ("acct_C", 3735, "jpy", "standard")]
     assert made[1]["metadata"] == {
         "cashbook_idempotency_key": "cashbook-payout-2026-11-27-acct_B-usd-v1",
         "cashbook_plan_date": "2026-11-27", "cashbook_plan_version": "1",
-        "cashbook_gross_amount": "12345", "cashbook_fee": "123"}
+        "cashbook_gross_amount": "12468", "cashbook_fee": "123"}
     entries = journal.entries(DAY)
     assert [(e.creator, e.state, e.payout_id, e.net, e.attempts) for e in entries] == [
-        ("acct_A", SENT, "po_fake1", 4210, 1), ("acct_B", SENT, "po_fake2", 12222, 1),
+        ("acct_A", SENT, "po_fake1", 4210, 1), ("acct_B", SENT, "po_fake2", 12345, 1),
         ("acct_C", SENT, "po_fake3", 3735, 1)]
 
 
@@ -151,7 +151,7 @@ def test_dry_run_sends_and_records_nothing(journal):
     outcomes = X.execute_plan(LINES, client, journal, dry_run=True, clock=clock, echo=said.append)
     assert [o.outcome for o in outcomes] == ["dry_run"] * 3
     assert client.payouts.calls == 0 and journal.entries() == []
-    assert "acct_B: instant payout of 122.22 USD, fee 1.23 USD to ba_B" in said[1]
+    assert "acct_B: instant payout of 123.45 USD, fee 1.23 USD to ba_B" in said[1]
     assert "acct_C: standard payout of 3,735 JPY" in said[2]
 
 

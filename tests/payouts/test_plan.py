@@ -160,38 +160,50 @@ def test_failed_payout_older_than_lookback_or_followed_by_success_does_not_hold(
 
 
 def test_instant_request_fee_deducted_even_when_not_due():
+    # The request is the payout: 12,345 to the bank, fee 1% = 123.45 -> 123 on top: 12,468 drawn.
     weekly = PayoutSchedule("weekly", weekly_days=("monday",))
     plan = plan_for([CreatorBalance("acct_I", "USD", 20000)], [acct("acct_I", weekly)],
                     instant_requests=(InstantRequest("acct_I", "USD", 12345),))
     (line,) = plan.lines
-    assert (line.method, line.amount, line.fee, line.net) == ("instant", 12345, 123, 12222)
-    assert plan.totals[0].fee == 123 and plan.totals[0].net == 12222
+    assert (line.method, line.amount, line.fee, line.net) == ("instant", 12468, 123, 12345)
+    assert plan.totals[0].fee == 123 and plan.totals[0].net == 12345
+
+
+def test_instant_request_for_everything_pays_the_largest_payout_that_fits():
+    weekly = PayoutSchedule("weekly", weekly_days=("monday",))
+    plan = plan_for([CreatorBalance("acct_I", "USD", 20000)], [acct("acct_I", weekly)],
+                    instant_requests=(InstantRequest("acct_I", "USD"),))
+    (line,) = plan.lines
+    assert (line.amount, line.fee, line.net) == (20000, 198, 19802)
 
 
 def test_instant_below_100_dollars_falls_back_to_standard_when_due():
+    # 9,999 payable: the largest instant payout is 9,900 + fee 99, below the $100 minimum.
     plan = plan_for([CreatorBalance("acct_I", "USD", 9999)], [acct("acct_I")],
                     instant_requests=(InstantRequest("acct_I", "USD"),))
-    assert [(e.reason, e.method) for e in plan.exclusions] == [(H.BELOW_INSTANT_MINIMUM, "instant")]
+    assert [(e.reason, e.detail, e.method) for e in plan.exclusions] == [
+        (H.BELOW_INSTANT_MINIMUM, "9900 below minimum 10000", "instant")]
     assert [(l.method, l.amount, l.fee) for l in plan.lines] == [("standard", 9999, 0)]
 
 
-def test_instant_request_over_payable_is_refused():
+def test_instant_request_whose_fee_does_not_fit_is_refused():
     weekly = PayoutSchedule("weekly", weekly_days=("monday",))
     e = only_exclusion(plan_for([CreatorBalance("acct_I", "USD", 20000)], [acct("acct_I", weekly)],
-                                instant_requests=(InstantRequest("acct_I", "USD", 20001),)))
-    assert (e.reason, e.detail) == (H.INSTANT_EXCEEDS_BALANCE, "requested 20001, payable 20000")
+                                instant_requests=(InstantRequest("acct_I", "USD", 19803),)))
+    assert (e.reason, e.detail) == (H.INSTANT_EXCEEDS_BALANCE, "requested 19803 + fee 198, payable 20000")
 
 
 def test_instant_minimum_in_eur():
-    # $100 at 1.085 USD per EUR = 92.17 EUR (rounded up): 92.16 EUR is refused, 92.17 EUR is paid.
+    # $100 at 1.085 USD per EUR = 92.17 EUR (rounded up). 93.08 EUR payable allows a 92.16 EUR
+    # payout (+ 0.92 fee): refused; 93.09 EUR allows 92.17 EUR (+ 0.92): paid.
     weekly = PayoutSchedule("weekly", weekly_days=("monday",))
     accounts = [acct("acct_E", weekly), acct("acct_F", weekly)]
-    plan = plan_for([CreatorBalance("acct_E", "EUR", 9216), CreatorBalance("acct_F", "EUR", 9217)],
+    plan = plan_for([CreatorBalance("acct_E", "EUR", 9308), CreatorBalance("acct_F", "EUR", 9309)],
                     accounts, instant_requests=(InstantRequest("acct_E", "EUR"), InstantRequest("acct_F", "EUR")))
     assert [(e.creator, e.reason, e.detail) for e in plan.exclusions] == [
         ("acct_E", H.BELOW_INSTANT_MINIMUM, "9216 below minimum 9217")]
     (line,) = plan.lines
-    assert (line.creator, line.amount, line.fee, line.net) == ("acct_F", 9217, 92, 9125)  # 92.17 -> 92
+    assert (line.creator, line.amount, line.fee, line.net) == ("acct_F", 9309, 92, 9217)  # 92.17 -> 92
 
 
 def test_in_flight_payouts_reduce_what_is_payable():

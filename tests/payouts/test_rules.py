@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from pipelines.payouts.config import PayoutRules
-from pipelines.payouts.fees import instant_fee
+from pipelines.payouts.fees import instant_fee, largest_instant_payout
 from pipelines.payouts.fx import FxRates
 from pipelines.payouts.minimums import instant_minimum, minimum_minor, standard_minimum
 from pipelines.payouts.schedule import (PayoutSchedule, is_due, monthly_pay_day,
@@ -123,6 +123,24 @@ def test_instant_fee_is_one_percent_half_up():
     assert instant_fee(14937, Decimal("0.01")) == 149     # ¥149.37 -> ¥149
     with pytest.raises(TypeError):
         instant_fee(12345, 0.01)
+
+
+def test_instant_fee_floor_is_half_a_major_unit():
+    assert instant_fee(4000, Decimal("0.01"), Decimal("0.50"), "USD") == 50   # 40 -> floor 50
+    assert instant_fee(5001, Decimal("0.01"), Decimal("0.50"), "USD") == 50   # 50.01 -> 50
+    assert instant_fee(30, Decimal("0.01"), Decimal("0.50"), "JPY") == 1      # ¥0.50 -> ¥1
+    assert instant_fee(1000, Decimal("0.01"), Decimal("0.50"), "BHD") == 500  # 0.500 BHD
+
+
+def test_largest_instant_payout_that_fits_with_its_fee():
+    # 20,000 payable: 19,802 + fee 198 (198.02 half-up) = 20,000; 19,803 + 198 = 20,001 is too much.
+    assert largest_instant_payout(20000, Decimal("0.01")) == 19802
+    # 5,000 payable: 4,950 + 50 (49.50 half-up) = 5,000; 4,951 + 50 = 5,001.
+    assert largest_instant_payout(5000, Decimal("0.01")) == 4950
+    # 60 payable with the 50 floor: 10 + 50.
+    assert largest_instant_payout(60, Decimal("0.01"), Decimal("0.50"), "USD") == 10
+    assert largest_instant_payout(50, Decimal("0.01"), Decimal("0.50"), "USD") == 0
+    assert largest_instant_payout(-5, Decimal("0.01")) == 0
 
 
 def test_rules_refuse_floats():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import Counter
 from dataclasses import dataclass
 
 STATUS_FAULTS = (429, 500, 502)
@@ -45,11 +46,17 @@ class FaultInjector:
         self.config = config
         self._rng = random.Random(config.seed)
         self._lock = threading.Lock()
+        self.counts: Counter[str | int | None] = Counter()  # what was injected, for tests and logs
 
     def decide(self) -> str | int | None:
         """None (answer normally), 429/500/502 (answer with that error) or "drop"."""
         with self._lock:
             draw = self._rng.random()
+            outcome = self._outcome(draw)
+            self.counts[outcome] += 1
+        return outcome
+
+    def _outcome(self, draw: float) -> str | int | None:
         c = self.config
         for outcome, share in ((429, c.p429), (500, c.p500), (502, c.p502), ("drop", c.drop)):
             if draw < share:

@@ -1063,6 +1063,11 @@ class RunningServer:
     def port(self) -> int:
         return self._server.server_address[1]
 
+    @property
+    def fault_counts(self) -> dict:
+        """How many requests got each injected fault (None = answered normally)."""
+        return dict(self._server.faults.counts) if self._server.faults else {}
+
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()

@@ -220,6 +220,13 @@ class ConnectionPool:
     def put(self, conn: sqlite3.Connection) -> None:
         self._idle.put(conn)
 
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
 
 class World:
     """The world file plus the things read once: key, API version, seed."""
@@ -242,6 +249,7 @@ class World:
         self.livemode = self.api_key.startswith(("sk_live_", "rk_live_"))
 
     def close(self) -> None:
+        self.pool.close()
         self.writer.close()
 
 

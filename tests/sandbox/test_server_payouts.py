@@ -158,3 +158,17 @@ def test_bad_payout_parameters(running):
             client.v1.payouts.create(params, on_acct)
         assert err.value.param == param
     assert payouts_in_store(running) == []
+
+
+def test_balance_transactions_of_a_payout(running):
+    """`payout=` lists what the payout paid out: its own transaction plus the account's
+    transactions in its currency that became available since the previous payout (none here):
+    txn_1 only (txn_2 is not available yet, txn_3 is a payout, txn_4 is in eur)."""
+    client = stripe_client(running, max_network_retries=0)
+    on_acct = {"stripe_account": ACCT}
+    payout = client.v1.payouts.create({"amount": 3_000, "currency": "usd"}, on_acct)
+    listed = client.v1.balance_transactions.list({"payout": payout.id}, on_acct)
+    assert [t.id for t in listed.data] == [payout.balance_transaction, "txn_1"]
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.balance_transactions.list({"payout": "po_missing"}, on_acct)
+    assert err.value.param == "payout"

@@ -15,8 +15,10 @@ anything is sent. A dry run sends and records nothing and returns what would be 
 """
 from __future__ import annotations
 
+import calendar
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Callable, Iterable, Mapping
 
 from pipelines.money import format_money
@@ -25,7 +27,10 @@ from .journal import CONFLICT, ERROR, SENT, JournalEntry, PayoutJournal
 from .plan import PlanLine, plan_problems
 
 METADATA_KEY = "cashbook_idempotency_key"
-RECOVERY_WINDOW_SECONDS = 3600   # how far before the recorded intent the look-up starts
+# The look-up for an unanswered intent reads the account's payouts created since this many days
+# before the plan date. It is anchored on the plan date, not on the wall clock, because the
+# API's clock (the sandbox's world clock, or a skewed host) need not agree with ours.
+RECOVERY_LOOKBACK_DAYS = 7
 
 CREATED = "created"            # a payout was created (or Stripe replayed it for our key)
 ALREADY_DONE = "already_done"  # the journal already held this line's payout
@@ -92,8 +97,10 @@ def _entry_for(line: PlanLine, now: int) -> JournalEntry:
                         amount=line.amount, fee=line.fee, net=line.net, intent_at=now)
 
 
-def find_existing_payout(client, line: PlanLine, since: int) -> dict[str, Any] | None:
+def find_existing_payout(client, line: PlanLine) -> dict[str, Any] | None:
     """The payout on the creator's account that carries this line's key, if any."""
+    start = line.day - timedelta(days=RECOVERY_LOOKBACK_DAYS)
+    since = calendar.timegm(start.timetuple())
     page = client.v1.payouts.list({"created": {"gte": since}, "limit": 100},
                                   options={"stripe_account": line.creator})
     for payout in page.auto_paging_iter() if hasattr(page, "auto_paging_iter") else page["data"]:
@@ -148,7 +155,7 @@ def execute_plan(lines: Iterable[PlanLine], client, journal: PayoutJournal, *,
         entry = journal.record_intent(entry or _entry_for(line, now))
         if unanswered:
             try:
-                found = find_existing_payout(client, line, entry.intent_at - RECOVERY_WINDOW_SECONDS)
+                found = find_existing_payout(client, line)
             except stripe.StripeError:
                 found = None  # the look-up is a second safety net; the key is the first
             if found is not None:

@@ -24,7 +24,7 @@ LINES = [line("acct_A", 4210), line("acct_B", 12345, method="instant", fee=123),
 
 
 class Clock:
-    def __init__(self, t=1_795_000_000):
+    def __init__(self, t=1_795_795_200 + 3_600):   # 2026-11-27 01:00 UTC
         self.t = t
 
     def __call__(self):

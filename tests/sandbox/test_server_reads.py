@@ -2,6 +2,7 @@
 world whose every answer is worked out below (ids, order, filters, retention)."""
 from __future__ import annotations
 
+import base64
 import sqlite3
 from email.utils import parsedate_to_datetime
 
@@ -320,6 +321,16 @@ def test_errors_have_stripes_shape(client, running):
     assert err.value.http_status == 401
     assert err.value.user_message == "Invalid API Key provided: sk_test_****9876"
     assert wrong not in str(err.value)
+
+
+def test_basic_auth_and_missing_key(client, running):
+    basic = "Basic " + base64.b64encode(f"{running.api_key}:".encode()).decode()
+    page = client.deserialize(client.raw_request("get", "/v1/customers", limit=2,
+                                                 headers={"Authorization": basic}), api_mode="V1")
+    assert [c["id"] for c in page["data"]] == ["cus_7", "cus_6"]
+    with pytest.raises(stripe.AuthenticationError) as err:
+        client.raw_request("get", "/v1/customers", headers={"Authorization": ""})
+    assert err.value.user_message.startswith("You did not provide an API key.")
 
 
 def test_headers_date_is_world_clock(client):

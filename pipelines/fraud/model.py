@@ -1,0 +1,162 @@
+"""Logistic-regression fraud score (statsmodels GLM, binomial) with its measured accuracy.
+
+- Features are the `features.FEATURE_COLUMNS`, transformed (log1p of counts and days, log of
+  amount ratios) and standardised with the training means and deviations.
+- Fitted with a small ridge penalty (`GLM.fit_regularized`, L1_wt=0) so a rare pattern that
+  perfectly separates the training labels does not send a coefficient to infinity.
+- Negatives may be down-sampled (`negatives_per_positive`) with a seeded generator; the
+  intercept is then corrected by log(kept share of negatives) so scores stay calibrated
+  probabilities. Same data + same seed -> the same coefficients.
+- Train on older months, test on the latest (`split_by_month`); recent labels are incomplete
+  (disputes arrive weeks later), which the report's positives count makes visible.
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from pipelines.fraud.evaluation import (
+    CalibrationBin,
+    ThresholdMetrics,
+    at_threshold,
+    auc,
+    calibration_table,
+)
+from pipelines.fraud.features import FEATURE_COLUMNS
+
+REVIEW_THRESHOLD = 0.5  # a charge at or above this score goes to manual review
+RIDGE_ALPHA = 1e-4
+RATIO_COLUMNS = frozenset({"amount_to_customer_median", "amount_to_creator_median"})
+
+
+@dataclass(frozen=True)
+class FraudModel:
+    features: tuple[str, ...]
+    means: np.ndarray
+    deviations: np.ndarray
+    params: np.ndarray  # intercept first, then one coefficient per feature
+
+    def design(self, frame: pl.DataFrame) -> np.ndarray:
+        """Standardised transformed features (no intercept column)."""
+        return (_transform(frame, self.features) - self.means) / self.deviations
+
+    def score(self, frame: pl.DataFrame) -> np.ndarray:
+        z = self.design(frame)
+        return 1.0 / (1.0 + np.exp(-(self.params[0] + z @ self.params[1:])))
+
+    def coefficients(self) -> dict[str, float]:
+        return {"intercept": float(self.params[0]),
+                **{name: float(c) for name, c in zip(self.features, self.params[1:])}}
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    """Everything printed in the materialization metadata."""
+
+    train_months: list
+    test_months: list
+    n_train: int
+    n_test: int
+    positives_train: int
+    positives_test: int
+    auc: float | None
+    review: ThresholdMetrics
+    calibration: list[CalibrationBin]
+    coefficients: dict[str, float] = field(default_factory=dict)
+
+
+def _transform(frame: pl.DataFrame, features: Sequence[str]) -> np.ndarray:
+    columns = []
+    for name in features:
+        values = frame[name].cast(pl.Float64).to_numpy()
+        if name in RATIO_COLUMNS:
+            columns.append(np.log(np.clip(values, 1e-3, None)))
+        else:
+            columns.append(np.log1p(np.clip(values, 0.0, None)))
+    return np.column_stack(columns)
+
+
+def fit(frame: pl.DataFrame, labels: Sequence[int], *, features: Sequence[str] = FEATURE_COLUMNS,
+        seed: int = 0, negatives_per_positive: int | None = None) -> FraudModel:
+    """Fit on rows of `frame` (a features frame) with 0/1 `labels` in the same order."""
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
+
+    y = np.asarray(labels, dtype=float)
+    if y.size != frame.height:
+        raise ValueError(f"fraud model: {frame.height} feature rows but {y.size} labels")
+    if y.sum() == 0 or y.sum() == y.size:
+        raise ValueError("fraud model: training needs both fraudulent and legitimate charges")
+    x = _transform(frame, features)
+    keep = np.ones(y.size, dtype=bool)
+    kept_share = 1.0
+    if negatives_per_positive is not None:
+        rng = np.random.default_rng(seed)
+        negatives = np.flatnonzero(y == 0)
+        wanted = min(negatives.size, int(y.sum()) * negatives_per_positive)
+        chosen = rng.choice(negatives, size=wanted, replace=False)
+        keep = y == 1
+        keep[chosen] = True
+        kept_share = wanted / negatives.size
+    means = x[keep].mean(axis=0)
+    deviations = x[keep].std(axis=0)
+    deviations[deviations == 0] = 1.0
+    z = (x[keep] - means) / deviations
+    design = np.column_stack([np.ones(z.shape[0]), z])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = GLM(y[keep], design, family=Binomial()).fit_regularized(
+            alpha=RIDGE_ALPHA, L1_wt=0.0, maxiter=500)
+    params = np.asarray(result.params, dtype=float).copy()
+    params[0] += np.log(kept_share)  # prior correction for down-sampled negatives
+    return FraudModel(tuple(features), means, deviations, params)
+
+
+def split_by_month(frame: pl.DataFrame, test_months: int = 1) -> tuple[pl.Series, list, list]:
+    """Boolean mask of test rows (the latest `test_months` calendar months of `created_at`)."""
+    month = frame["created_at"].dt.truncate("1mo").dt.date()
+    months = sorted(month.unique().to_list())
+    if len(months) <= test_months:
+        raise ValueError(f"fraud model: {len(months)} months of charges; need more than {test_months}")
+    test = months[-test_months:]
+    return month.is_in(test), months[:-test_months], test
+
+
+def train_and_evaluate(frame: pl.DataFrame, labels: Sequence[int], *, test_months: int = 1,
+                       threshold: float = REVIEW_THRESHOLD, seed: int = 0,
+                       negatives_per_positive: int | None = None) -> tuple[FraudModel, ModelReport]:
+    """Train on the older months, measure on the latest ones."""
+    y = np.asarray(labels, dtype=int)
+    is_test, train_months, test_month_list = split_by_month(frame, test_months)
+    mask = is_test.to_numpy()
+    model = fit(frame.filter(~is_test), y[~mask], seed=seed,
+                negatives_per_positive=negatives_per_positive)
+    scores = model.score(frame.filter(is_test))
+    report = ModelReport(
+        train_months=train_months, test_months=test_month_list,
+        n_train=int((~mask).sum()), n_test=int(mask.sum()),
+        positives_train=int(y[~mask].sum()), positives_test=int(y[mask].sum()),
+        auc=auc(y[mask], scores), review=at_threshold(y[mask], scores, threshold),
+        calibration=calibration_table(y[mask], scores), coefficients=model.coefficients(),
+    )
+    return model, report
+
+
+def charge_fraud_scores(model: FraudModel, frame: pl.DataFrame, top: int = 3) -> pl.DataFrame:
+    """`finance.charge_fraud_scores`: charge_id, score (probability 0..1), top_reasons (the
+    features pushing this score up most: coefficient x standardised value, positive only)."""
+    contributions = model.design(frame) * model.params[1:]
+    names = np.asarray(model.features)
+    reasons = []
+    for row in contributions:
+        order = np.argsort(-row, kind="stable")[:top]
+        reasons.append([str(names[i]) for i in order if row[i] > 0])
+    return pl.DataFrame({
+        "charge_id": frame["charge_id"],
+        "score": model.score(frame),
+        "top_reasons": pl.Series(reasons, dtype=pl.List(pl.Utf8)),
+    })

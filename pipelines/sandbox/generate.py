@@ -1,0 +1,85 @@
+"""Write a fresh sandbox world: `generate_world(path, size=..., seed=..., end=...)`.
+
+The same (size, seed, end) gives byte-identical objects: every random draw comes from RNGs
+seeded from those, ordering is stable, and no wall-clock time is read.
+"""
+from __future__ import annotations
+
+import calendar
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import stripe
+
+from . import store
+from .catalogue import add_months
+from .ids import IdMaker
+from .presets import get_preset
+from .simulate import Simulation
+
+DEFAULT_END = calendar.timegm((2026, 11, 1, 0, 0, 0))
+FLUSH_EVERY_DAYS = 30
+
+
+@dataclass(frozen=True)
+class WorldSummary:
+    path: str
+    size: str
+    seed: int
+    start: int
+    clock: int
+    objects: int
+    events: int
+    counts: dict
+    seconds: float
+
+
+def api_key_for(seed: int) -> str:
+    """A deterministic key shaped like a real test secret key (it unlocks only the sandbox)."""
+    return "sk_test_51Sbx" + IdMaker(seed * 1_000_003 + 17).token(24) + IdMaker(seed + 5).token(60)
+
+
+def summarize(path: str | Path, seconds: float) -> WorldSummary:
+    conn = store.connect(path, readonly=True)
+    try:
+        counts = dict(conn.execute("SELECT object, COUNT(*) FROM objects GROUP BY object ORDER BY object").fetchall())
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        conn.close()
+    return WorldSummary(str(path), meta.get("size", ""), int(meta.get("seed", 0)), int(meta.get("start", 0)),
+                        int(meta.get("clock", 0)), sum(counts.values()), counts.get("event", 0), counts, seconds)
+
+
+def history_start(end: int, months: int) -> int:
+    dt = datetime.fromtimestamp(end, timezone.utc)
+    return add_months(end, -months, dt.day)
+
+
+def generate_world(path: str | Path, *, size: str = "small", seed: int = 42,
+                   end: int | None = None) -> WorldSummary:
+    """Simulate `size`'s months of history up to `end` and write it to a new SQLite file."""
+    began = time.perf_counter()
+    preset = get_preset(size)
+    end = DEFAULT_END if end is None else int(end)
+    start = history_start(end, preset.months)
+    path = Path(path)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    conn = store.connect(path)
+    try:
+        conn.execute("PRAGMA synchronous=OFF")
+        sim = Simulation(preset, seed, start, end, stripe.api_version)
+        sim.conn = conn
+        sim.run_until(end, conn=conn, flush_every_days=FLUSH_EVERY_DAYS)
+        with conn:
+            for key, value in (("start", start), ("seed", seed), ("size", size),
+                               ("api_version", stripe.api_version), ("api_key", api_key_for(seed))):
+                store.set_meta(conn, key, value)
+        sim.flush(conn, final=True)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    return summarize(path, time.perf_counter() - began)

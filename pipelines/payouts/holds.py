@@ -84,18 +84,26 @@ def insufficient_balance_hold(payable: int) -> Hold | None:
     return None
 
 
-def failed_payout_hold(payouts: Iterable[RecentPayout], creator: str, currency: str,
-                       destination: str | None, day: date, lookback_days: int) -> Hold | None:
-    """The latest payout in the window failed and the money would go to the same bank account
-    again. A new bank account (another external account id) lifts the hold; so does a later
-    payout that did not fail. An unknown current destination counts as unchanged."""
+def latest_failed_payout(payouts: Iterable[RecentPayout], creator: str, currency: str, day: date,
+                         lookback_days: int) -> RecentPayout | None:
+    """The creator's latest payout in this currency within the window, if it failed. A later
+    payout that did not fail clears it (on the same day, a failure counts as the later one)."""
     since = day - timedelta(days=lookback_days)
     mine = [p for p in payouts
             if p.creator == creator and p.currency == currency.upper() and since <= p.created <= day]
     if not mine:
         return None
     latest = max(mine, key=lambda p: (p.created, p.status == "failed"))
-    if latest.status != "failed":
+    return latest if latest.status == "failed" else None
+
+
+def failed_payout_hold(payouts: Iterable[RecentPayout], creator: str, currency: str,
+                       destination: str | None, day: date, lookback_days: int) -> Hold | None:
+    """The latest payout in the window failed and the money would go to the same bank account
+    again. A new bank account (another external account id) lifts the hold; so does a later
+    payout that did not fail. An unknown current destination counts as unchanged."""
+    latest = latest_failed_payout(payouts, creator, currency, day, lookback_days)
+    if latest is None:
         return None
     if destination is not None and latest.destination is not None and destination != latest.destination:
         return None

@@ -51,6 +51,9 @@ class AccountFacts:
             schedule = account["settings"]["payouts"]["schedule"]
         except (KeyError, TypeError):
             raise ValueError(f"account {account_id}: settings.payouts.schedule is missing") from None
+        for name in ("payouts_enabled", "details_submitted"):
+            if not isinstance(account.get(name), bool):
+                raise ValueError(f"account {account_id}: {name} is missing or not a boolean")
         requirements = account.get("requirements") or {}
         destinations: dict[str, str] = {}
         externals = (account.get("external_accounts") or {}).get("data") or []
@@ -61,8 +64,8 @@ class AccountFacts:
         return cls(
             creator=account_id,
             schedule=schedule_from_stripe(schedule, account_id),
-            payouts_enabled=bool(account.get("payouts_enabled")),
-            details_submitted=bool(account.get("details_submitted")),
+            payouts_enabled=account["payouts_enabled"],
+            details_submitted=account["details_submitted"],
             disabled_reason=requirements.get("disabled_reason"),
             past_due=tuple(requirements.get("past_due") or ()),
             destinations=destinations,

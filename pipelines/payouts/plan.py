@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Iterable
 
 from . import holds as H
@@ -17,7 +17,7 @@ from .config import DEFAULT_RULES, PayoutRules
 from .fees import instant_fee, largest_instant_payout
 from .idempotency import payout_key
 from .minimums import instant_minimum, standard_minimum
-from .model import CreatorBalance, InstantRequest, PlanInputs, RecentPayout
+from .model import CreatorBalance, InstantRequest, PlanInputs
 from .schedule import is_due
 
 STANDARD = "standard"
@@ -36,6 +36,7 @@ class PlanLine:
     plan_version: int
     idempotency_key: str
     available: int = 0     # available balance the line was planned from
+    in_flight: int = 0     # earlier payouts not yet in that balance
     reserved: int = 0      # kept back for open disputes
     destination: str | None = None
     retry_of: str | None = None       # a failed payout whose money this line pays again
@@ -78,17 +79,6 @@ def currency_totals(lines: Iterable[PlanLine]) -> tuple[CurrencyTotal, ...]:
         t[2] += line.fee
         t[3] += line.net
     return tuple(CurrencyTotal(c, *acc[c]) for c in sorted(acc))
-
-
-def _latest_failure(payouts: Iterable[RecentPayout], creator: str, currency: str, day: date,
-                    lookback_days: int) -> RecentPayout | None:
-    since = day - timedelta(days=lookback_days)
-    mine = [p for p in payouts if p.creator == creator and p.currency == currency
-            and since <= p.created <= day]
-    if not mine:
-        return None
-    latest = max(mine, key=lambda p: (p.created, p.status == "failed"))
-    return latest if latest.status == "failed" else None
 
 
 def _index_unique(items, key, what: str) -> dict:
@@ -167,15 +157,15 @@ def _plan_currency(inputs: PlanInputs, rules: PayoutRules, account, balance: Cre
     if hold:
         return None, [Exclusion(creator, currency, hold.reason, hold.detail, method)]
 
-    failure = _latest_failure(inputs.recent_payouts, creator, currency, day,
-                              rules.failed_payout_lookback_days)
+    failure = H.latest_failed_payout(inputs.recent_payouts, creator, currency, day,
+                                     rules.failed_payout_lookback_days)
 
     def line(amount: int, method: str, fee: int) -> PlanLine:
         return PlanLine(
             creator=creator, currency=currency, amount=amount, method=method, fee=fee,
             net=amount - fee, day=day, plan_version=rules.plan_version,
             idempotency_key=payout_key(creator, day, currency, rules.plan_version),
-            available=available, reserved=reserve, destination=destination,
+            available=available, in_flight=in_flight, reserved=reserve, destination=destination,
             retry_of=failure.payout_id if failure else None,
             failure_code=failure.failure_code if failure else None)
 
@@ -230,7 +220,7 @@ def plan_problems(lines: Iterable[PlanLine], balances: Iterable[CreatorBalance] 
             problems.append(f"{who}: standard payout with a fee")
         if line.idempotency_key != payout_key(line.creator, line.day, line.currency, line.plan_version):
             problems.append(f"{who}: idempotency key does not match creator, date, currency, version")
-        limit = line.available - line.reserved
+        limit = line.available - line.in_flight - line.reserved
         if available is not None:
             limit = available.get((line.creator, line.currency), 0) \
                 - in_flight.get((line.creator, line.currency), 0) - line.reserved

@@ -19,7 +19,7 @@ from .plan import CurrencyTotal, Exclusion, PayoutPlan, PlanLine
 from .reconcile import ItemizedRow, ReconciledLine, recent_payout_from_stripe
 
 LINE_FIELDS = [f.name for f in fields(PlanLine)]
-_INT_FIELDS = {"amount", "fee", "net", "plan_version", "available", "reserved"}
+_INT_FIELDS = {"amount", "fee", "net", "plan_version", "available", "in_flight", "reserved"}
 _OPTIONAL = {"destination", "retry_of", "failure_code"}
 
 

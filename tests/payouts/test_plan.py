@@ -241,3 +241,28 @@ def test_plan_problems_catch_double_lines_and_overdrafts():
         "acct_A USD 2026-11-27: amount 5000 exceeds available 4000"]
     assert plan_problems([line(100), line(200)]) == ["acct_A USD 2026-11-27: planned twice"]
     assert plan_problems([line(100, fee=1)]) == ["acct_A USD 2026-11-27: standard payout with a fee"]
+
+
+def test_account_facts_from_stripes_example_account():
+    import json
+    from pathlib import Path
+
+    fixture = json.loads(Path("/work/shared/stripe/fixtures3.json").read_text())["resources"]["account"]
+    facts = AccountFacts.from_stripe(fixture)
+    assert facts.schedule == DAILY
+    assert (facts.payouts_enabled, facts.details_submitted, facts.disabled_reason) == (
+        False, False, "requirements.past_due")
+    hold = H.account_hold(facts)
+    assert (hold.reason, hold.detail) == (H.ACCOUNT_NOT_VERIFIED, "requirements.past_due")
+    broken = {k: v for k, v in fixture.items() if k != "payouts_enabled"}
+    with pytest.raises(ValueError, match="acct_1PgafTB7WZ01zgkW: payouts_enabled is missing"):
+        AccountFacts.from_stripe(broken)
+
+
+def test_line_carries_the_basis_it_was_planned_from():
+    plan = plan_for([CreatorBalance("acct_A", "USD", 10000)], [acct("acct_A")],
+                    in_flight={("acct_A", "USD"): 3000},
+                    open_disputes=(OpenDispute("acct_A", "USD", 2000),))
+    (line,) = plan.lines
+    assert (line.available, line.in_flight, line.reserved, line.amount) == (10000, 3000, 2000, 5000)
+    assert plan_problems([line]) == []

@@ -161,3 +161,25 @@ def test_bad_plan_stops_before_anything_is_sent(journal):
     with pytest.raises(X.PlanRefused, match="planned twice"):
         X.execute_plan(twice, client, journal)
     assert client.payouts.calls == 0
+
+
+def test_intent_is_on_disk_before_the_api_call(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "journal.sqlite"
+    journal = SqliteJournal(path)
+    client = FakeStripeClient(Clock())
+    seen = []
+    real_create = client.payouts.create
+
+    def create(params, options=None):
+        other = sqlite3.connect(path)       # another process's view of the journal
+        seen.append(other.execute("SELECT state, net FROM payout_journal WHERE key = ?",
+                                  (options["idempotency_key"],)).fetchone())
+        other.close()
+        return real_create(params, options)
+
+    client.payouts.create = create
+    X.execute_plan(LINES[:2], client, journal, clock=Clock())
+    assert seen == [(INTENT, 4210), (INTENT, 12345)]
+    journal.close()

@@ -35,7 +35,10 @@ RECOVERY_LOOKBACK_DAYS = 7
 CREATED = "created"            # a payout was created (or Stripe replayed it for our key)
 ALREADY_DONE = "already_done"  # the journal already held this line's payout
 RECOVERED = "recovered"        # an unanswered intent whose payout was found on the account
-REFUSED = "refused"            # Stripe refused; recorded, retried with the same key next run
+# Stripe refused, or the call failed. Recorded; the next run re-sends the same key. A network
+# failure or 5xx then goes through; a refusal Stripe already processed (insufficient funds) is
+# replayed for that key, so paying it takes a new plan version once the cause is fixed.
+REFUSED = "refused"
 CONFLICTED = "conflict"        # the key was used with other parameters (or the plan changed)
 DRY_RUN = "dry_run"
 

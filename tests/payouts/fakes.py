@@ -30,9 +30,13 @@ class FakePayouts:
             if seen != fingerprint:
                 raise stripe.IdempotencyError("Keys for idempotent requests can only be used with "
                                               "the same parameters they were first used with.")
+            if isinstance(answer, Exception):
+                raise answer                 # Stripe replays a refusal too
             return dict(answer)
         if self.fail_next is not None:
             error, self.fail_next = self.fail_next, None
+            if key and not isinstance(error, stripe.APIConnectionError):
+                self._answers[(account, key)] = (fingerprint, error)
             raise error
         payout = {"id": f"po_fake{len(self.created) + 1}", "object": "payout", "account": account,
                   "amount": params["amount"], "currency": params["currency"],

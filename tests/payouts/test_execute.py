@@ -109,7 +109,7 @@ def test_crash_then_rerun_without_lookup_is_replayed_by_the_idempotency_key(jour
     assert journal.get(LINES[0].idempotency_key).attempts == 2
 
 
-def test_refusal_is_recorded_and_retried_with_the_same_key(journal):
+def test_refusal_is_recorded_and_replayed_until_a_new_plan_version(journal):
     clock = Clock()
     client = FakeStripeClient(clock)
     client.payouts.fail_next = stripe.InvalidRequestError(
@@ -119,8 +119,23 @@ def test_refusal_is_recorded_and_retried_with_the_same_key(journal):
         "refused", "You have insufficient funds in your Stripe account.")
     entry = journal.get(LINES[0].idempotency_key)
     assert (entry.state, entry.error_code) == (ERROR, "balance_insufficient")
+    outcomes = X.execute_plan(LINES[:1], client, journal, clock=clock)   # Stripe replays the refusal
+    assert outcomes[0].outcome == "refused" and client.payouts.created == []
+    outcomes = X.execute_plan([line("acct_A", 4210, version=2)], client, journal, clock=clock)
+    assert (outcomes[0].outcome, outcomes[0].payout_id) == ("created", "po_fake1")
+    assert len(client.payouts.created) == 1
+
+
+def test_network_failure_is_retried_with_the_same_key(journal):
+    clock = Clock()
+    client = FakeStripeClient(clock)
+    client.payouts.fail_next = stripe.APIConnectionError("connection reset")
+    outcomes = X.execute_plan(LINES[:1], client, journal, clock=clock)
+    assert outcomes[0].outcome == "refused"
+    assert journal.get(LINES[0].idempotency_key).state == ERROR
     outcomes = X.execute_plan(LINES[:1], client, journal, clock=clock)
     assert (outcomes[0].outcome, outcomes[0].payout_id) == ("created", "po_fake1")
+    assert journal.get(LINES[0].idempotency_key).attempts == 2
     assert len(client.payouts.created) == 1
 
 

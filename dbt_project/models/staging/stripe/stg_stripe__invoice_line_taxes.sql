@@ -1,0 +1,62 @@
+{#- One row per tax on an invoice line: `taxes` since 2025-03-31.basil, `tax_amounts` before. -#}
+with invoices as (
+    select * from {{ source('stripe', 'invoice') }}
+    where not is_deleted
+),
+
+lines as (
+    select
+        inv.id as invoice_id,
+        upper({{ json_text('inv.payload', 'currency') }}) as currency,
+        line.value as line
+    from invoices as inv
+    cross join {{ json_each('inv.payload', 'lines.data', 'line') }}
+),
+
+current_taxes as (
+    select
+        {{ json_text('lines.line', 'id') }} as invoice_line_id,
+        lines.invoice_id,
+        lines.currency,
+        tax.ordinal as tax_ordinal,
+        {{ json_int('tax.value', 'amount') }} as tax_amount,
+        {{ json_int('tax.value', 'taxable_amount') }} as taxable_amount,
+        {{ json_text('tax.value', 'tax_behavior') }} = 'inclusive' as is_inclusive,
+        {{ json_id('tax.value', 'tax_rate_details.tax_rate') }} as tax_rate_id,
+        {{ json_text('tax.value', 'taxability_reason') }} as taxability_reason
+    from lines
+    cross join {{ json_each('lines.line', 'taxes', 'tax') }}
+),
+
+legacy_taxes as (
+    select
+        {{ json_text('lines.line', 'id') }} as invoice_line_id,
+        lines.invoice_id,
+        lines.currency,
+        tax.ordinal as tax_ordinal,
+        {{ json_int('tax.value', 'amount') }} as tax_amount,
+        {{ json_int('tax.value', 'taxable_amount') }} as taxable_amount,
+        {{ json_bool('tax.value', 'inclusive') }} as is_inclusive,
+        {{ json_id('tax.value', 'tax_rate') }} as tax_rate_id,
+        {{ json_text('tax.value', 'taxability_reason') }} as taxability_reason
+    from lines
+    cross join {{ json_each('lines.line', 'tax_amounts', 'tax') }}
+    -- a line carries one shape or the other; never count a tax twice
+    where coalesce({{ json_text('lines.line', 'taxes') }}, '[]') = '[]'
+),
+
+final as (
+    select
+        invoice_line_id || '-' || cast(tax_ordinal as varchar) as invoice_line_tax_id,
+        invoice_line_id, invoice_id, currency, tax_ordinal, tax_amount, taxable_amount,
+        is_inclusive, tax_rate_id, taxability_reason
+    from current_taxes
+    union all
+    select
+        invoice_line_id || '-' || cast(tax_ordinal as varchar) as invoice_line_tax_id,
+        invoice_line_id, invoice_id, currency, tax_ordinal, tax_amount, taxable_amount,
+        is_inclusive, tax_rate_id, taxability_reason
+    from legacy_taxes
+)
+
+select * from final

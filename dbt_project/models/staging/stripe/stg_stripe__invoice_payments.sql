@@ -1,0 +1,30 @@
+with source as (
+    select * from {{ source('stripe', 'invoice_payment') }}
+    where not is_deleted
+),
+
+renamed as (
+    select
+        id as invoice_payment_id,
+        account as account_id,
+        {{ json_id('payload', 'invoice') }} as invoice_id,
+        upper({{ json_text('payload', 'currency') }}) as currency,
+        {{ json_int('payload', 'amount_paid') }} as amount_paid,
+        {{ json_int('payload', 'amount_requested') }} as amount_requested,
+        {{ json_text('payload', 'status') }} as status,
+        {{ json_bool('payload', 'is_default') }} as is_default,
+        {{ json_text('payload', 'payment.type') }} as payment_type,
+        {{ json_id('payload', 'payment.payment_intent') }} as payment_intent_id,
+        {{ json_id('payload', 'payment.charge') }} as charge_id,
+        {{ epoch_to_ts('created') }} as created_at,
+        {{ epoch_to_ts(json_int('payload', 'status_transitions.paid_at')) }} as paid_at,
+        {{ epoch_to_ts(json_int('payload', 'status_transitions.canceled_at')) }} as canceled_at,
+        livemode as is_livemode
+    from source
+),
+
+final as (
+    select * from renamed
+)
+
+select * from final

@@ -1,0 +1,120 @@
+with source as (
+    select * from {{ source('stripe', 'invoice') }}
+    where not is_deleted
+),
+
+total_taxes as (
+    -- `total_taxes` (2025-03-31.basil) replaced `total_tax_amounts`; either may be present.
+    select inv.id as invoice_id, sum({{ json_int('tax.value', 'amount') }}) as tax_amount
+    from source as inv
+    cross join {{ json_each('inv.payload', 'total_taxes', 'tax') }}
+    group by inv.id
+),
+
+legacy_total_taxes as (
+    select inv.id as invoice_id, sum({{ json_int('tax.value', 'amount') }}) as tax_amount
+    from source as inv
+    cross join {{ json_each('inv.payload', 'total_tax_amounts', 'tax') }}
+    group by inv.id
+),
+
+total_discounts as (
+    select inv.id as invoice_id, sum({{ json_int('disc.value', 'amount') }}) as discount_amount
+    from source as inv
+    cross join {{ json_each('inv.payload', 'total_discount_amounts', 'disc') }}
+    group by inv.id
+),
+
+renamed as (
+    select
+        id as invoice_id,
+        account as account_id,
+        {{ json_id('payload', 'customer') }} as customer_id,
+        -- 2025-03-31.basil moved `subscription` under `parent.subscription_details`.
+        coalesce({{ json_id('payload', 'parent.subscription_details.subscription') }},
+                 {{ json_id('payload', 'subscription') }}) as subscription_id,
+        {{ json_text('payload', 'parent.type') }} as parent_type,
+        {{ json_id('payload', 'transfer_data.destination') }} as destination_account_id,
+        {{ json_id('payload', 'on_behalf_of') }} as on_behalf_of_account_id,
+        {{ json_text('payload', 'number') }} as invoice_number,
+        {{ json_text('payload', 'status') }} as status,
+        {{ json_text('payload', 'billing_reason') }} as billing_reason,
+        {{ json_text('payload', 'collection_method') }} as collection_method,
+        upper({{ json_text('payload', 'currency') }}) as currency,
+        {{ json_int('payload', 'subtotal') }} as subtotal,
+        {{ json_int('payload', 'subtotal_excluding_tax') }} as subtotal_excluding_tax,
+        {{ json_int('payload', 'total') }} as total,
+        {{ json_int('payload', 'total_excluding_tax') }} as total_excluding_tax,
+        {{ json_int('payload', 'tax') }} as legacy_tax,
+        {{ json_int('payload', 'amount_due') }} as amount_due,
+        {{ json_int('payload', 'amount_paid') }} as amount_paid,
+        {{ json_int('payload', 'amount_remaining') }} as amount_remaining,
+        {{ json_int('payload', 'starting_balance') }} as starting_balance,
+        {{ json_int('payload', 'ending_balance') }} as ending_balance,
+        {{ json_int('payload', 'attempt_count') }} as attempt_count,
+        -- Before 2025-03-31.basil an invoice named its `charge` and `payment_intent` directly;
+        -- since then they come through invoice_payment objects.
+        {{ json_id('payload', 'charge') }} as legacy_charge_id,
+        {{ json_id('payload', 'payment_intent') }} as legacy_payment_intent_id,
+        {{ json_text('payload', 'customer_address.country') }} as customer_country,
+        {{ json_text('payload', 'customer_tax_exempt') }} as customer_tax_exempt,
+        {{ epoch_to_ts('created') }} as created_at,
+        {{ epoch_to_ts(json_int('payload', 'period_start')) }} as period_start_at,
+        {{ epoch_to_ts(json_int('payload', 'period_end')) }} as period_end_at,
+        {{ epoch_to_ts(json_int('payload', 'due_date')) }} as due_at,
+        {{ epoch_to_ts(json_int('payload', 'effective_at')) }} as effective_at,
+        {{ epoch_to_ts(json_int('payload', 'status_transitions.finalized_at')) }} as finalized_at,
+        {{ epoch_to_ts(json_int('payload', 'status_transitions.paid_at')) }} as paid_at,
+        {{ epoch_to_ts(json_int('payload', 'status_transitions.voided_at')) }} as voided_at,
+        {{ epoch_to_ts(json_int('payload', 'status_transitions.marked_uncollectible_at')) }} as marked_uncollectible_at,
+        livemode as is_livemode
+    from source
+),
+
+final as (
+    select
+        renamed.invoice_id,
+        renamed.account_id,
+        renamed.customer_id,
+        renamed.subscription_id,
+        renamed.parent_type,
+        renamed.destination_account_id,
+        renamed.on_behalf_of_account_id,
+        renamed.invoice_number,
+        renamed.status,
+        renamed.billing_reason,
+        renamed.collection_method,
+        renamed.currency,
+        renamed.subtotal,
+        renamed.subtotal_excluding_tax,
+        renamed.total,
+        renamed.total_excluding_tax,
+        coalesce(total_taxes.tax_amount, legacy_total_taxes.tax_amount, renamed.legacy_tax, 0) as tax_amount,
+        coalesce(total_discounts.discount_amount, 0) as discount_amount,
+        renamed.amount_due,
+        renamed.amount_paid,
+        renamed.amount_remaining,
+        renamed.starting_balance,
+        renamed.ending_balance,
+        renamed.attempt_count,
+        renamed.legacy_charge_id,
+        renamed.legacy_payment_intent_id,
+        renamed.customer_country,
+        renamed.customer_tax_exempt,
+        renamed.created_at,
+        renamed.period_start_at,
+        renamed.period_end_at,
+        renamed.due_at,
+        renamed.effective_at,
+        renamed.finalized_at,
+        renamed.paid_at,
+        renamed.voided_at,
+        renamed.marked_uncollectible_at,
+        renamed.is_livemode
+    from renamed
+    left join total_taxes on renamed.invoice_id = total_taxes.invoice_id
+    left join legacy_total_taxes on renamed.invoice_id = legacy_total_taxes.invoice_id
+    left join total_discounts on renamed.invoice_id = total_discounts.invoice_id
+)
+
+select * from final

@@ -1,0 +1,84 @@
+with source as (
+    select * from {{ source('stripe', 'subscription') }}
+    where not is_deleted
+),
+
+item_periods as (
+    select
+        subscription_id,
+        min(current_period_start_at) as item_period_start_at,
+        max(current_period_end_at) as item_period_end_at,
+        count(*) as item_count
+    from {{ ref('stg_stripe__subscription_items') }}
+    group by subscription_id
+),
+
+renamed as (
+    select
+        id as subscription_id,
+        account as account_id,
+        {{ json_id('payload', 'customer') }} as customer_id,
+        {{ json_text('payload', 'status') }} as status,
+        {{ json_id('payload', 'transfer_data.destination') }} as destination_account_id,
+        {{ json_id('payload', 'on_behalf_of') }} as on_behalf_of_account_id,
+        {{ json_decimal('payload', 'application_fee_percent') }} as application_fee_percent,
+        upper({{ json_text('payload', 'currency') }}) as currency,
+        {{ json_text('payload', 'collection_method') }} as collection_method,
+        {{ json_bool('payload', 'cancel_at_period_end') }} as is_cancel_at_period_end,
+        {{ json_text('payload', 'cancellation_details.reason') }} as cancellation_reason,
+        {{ json_text('payload', 'cancellation_details.feedback') }} as cancellation_feedback,
+        {{ json_text('payload', 'pause_collection.behavior') }} as pause_collection_behavior,
+        {{ epoch_to_ts(json_int('payload', 'pause_collection.resumes_at')) }} as pause_resumes_at,
+        {{ json_id('payload', 'latest_invoice') }} as latest_invoice_id,
+        {{ json_id('payload', 'schedule') }} as schedule_id,
+        {{ epoch_to_ts('created') }} as created_at,
+        {{ epoch_to_ts(json_int('payload', 'start_date')) }} as started_at,
+        {{ epoch_to_ts(json_int('payload', 'trial_start')) }} as trial_start_at,
+        {{ epoch_to_ts(json_int('payload', 'trial_end')) }} as trial_end_at,
+        {{ epoch_to_ts(json_int('payload', 'cancel_at')) }} as cancel_at,
+        {{ epoch_to_ts(json_int('payload', 'canceled_at')) }} as canceled_at,
+        {{ epoch_to_ts(json_int('payload', 'ended_at')) }} as ended_at,
+        {{ epoch_to_ts(json_int('payload', 'billing_cycle_anchor')) }} as billing_cycle_anchor_at,
+        -- Before 2025-03-31.basil the current period sat on the subscription itself.
+        {{ epoch_to_ts(json_int('payload', 'current_period_start')) }} as legacy_period_start_at,
+        {{ epoch_to_ts(json_int('payload', 'current_period_end')) }} as legacy_period_end_at,
+        livemode as is_livemode
+    from source
+),
+
+final as (
+    select
+        renamed.subscription_id,
+        renamed.account_id,
+        renamed.customer_id,
+        renamed.status,
+        renamed.destination_account_id,
+        renamed.on_behalf_of_account_id,
+        renamed.application_fee_percent,
+        renamed.currency,
+        renamed.collection_method,
+        renamed.is_cancel_at_period_end,
+        renamed.cancellation_reason,
+        renamed.cancellation_feedback,
+        renamed.pause_collection_behavior,
+        renamed.pause_collection_behavior is not null as is_paused,
+        renamed.pause_resumes_at,
+        renamed.latest_invoice_id,
+        renamed.schedule_id,
+        coalesce(item_periods.item_count, 0) as item_count,
+        coalesce(item_periods.item_period_start_at, renamed.legacy_period_start_at) as current_period_start_at,
+        coalesce(item_periods.item_period_end_at, renamed.legacy_period_end_at) as current_period_end_at,
+        renamed.created_at,
+        renamed.started_at,
+        renamed.trial_start_at,
+        renamed.trial_end_at,
+        renamed.cancel_at,
+        renamed.canceled_at,
+        renamed.ended_at,
+        renamed.billing_cycle_anchor_at,
+        renamed.is_livemode
+    from renamed
+    left join item_periods on renamed.subscription_id = item_periods.subscription_id
+)
+
+select * from final

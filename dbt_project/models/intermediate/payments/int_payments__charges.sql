@@ -1,0 +1,163 @@
+{#-
+  Each charge with who earned it and what it paid for.
+  Creator: the destination of the destination charge (transfer_data.destination), else the
+  charge's on_behalf_of, else the invoice's destination, else the product's creator metadata.
+  Invoice: invoice_payment (API 2025-03-31.basil and later), else the legacy invoice.charge /
+  charge.invoice / payment_intent.invoice links.
+  Product kind: tier_subscription, custom or tip, from the charge's metadata, else the invoice's
+  first priced line -> price -> product metadata; an invoiced charge defaults to tier_subscription,
+  a charge without invoice to tip.
+-#}
+with charges as (
+    select * from {{ ref('stg_stripe__charges') }}
+),
+
+payment_intents as (
+    select * from {{ ref('stg_stripe__payment_intents') }}
+),
+
+invoice_payments as (
+    select * from {{ ref('stg_stripe__invoice_payments') }}
+),
+
+invoices as (
+    select * from {{ ref('stg_stripe__invoices') }}
+),
+
+payment_invoice as (
+    select payment_intent_id, min(invoice_id) as invoice_id
+    from invoice_payments
+    where payment_intent_id is not null
+    group by payment_intent_id
+),
+
+charge_invoice as (
+    select charge_id, min(invoice_id) as invoice_id
+    from invoice_payments
+    where charge_id is not null
+    group by charge_id
+),
+
+legacy_invoice_by_charge as (
+    select legacy_charge_id as charge_id, min(invoice_id) as invoice_id
+    from invoices
+    where legacy_charge_id is not null
+    group by legacy_charge_id
+),
+
+legacy_invoice_by_intent as (
+    select legacy_payment_intent_id as payment_intent_id, min(invoice_id) as invoice_id
+    from invoices
+    where legacy_payment_intent_id is not null
+    group by legacy_payment_intent_id
+),
+
+priced_lines as (
+    select
+        lines.invoice_id,
+        coalesce(lines.product_id, prices.product_id) as product_id,
+        lines.price_id,
+        lines.subscription_id,
+        row_number() over (partition by lines.invoice_id order by lines.line_ordinal) as line_rank
+    from {{ ref('stg_stripe__invoice_lines') }} as lines
+    left join {{ ref('stg_stripe__prices') }} as prices on prices.price_id = lines.price_id
+    where coalesce(lines.product_id, prices.product_id) is not null
+),
+
+first_line as (
+    select priced_lines.*, products.product_kind, products.creator_account_id as product_creator_account_id
+    from priced_lines
+    left join {{ ref('stg_stripe__products') }} as products on products.product_id = priced_lines.product_id
+    where line_rank = 1
+),
+
+attributed as (
+    select
+        charges.*,
+        coalesce(
+            charge_invoice.invoice_id,
+            payment_invoice.invoice_id,
+            charges.invoice_id,
+            payment_intents.invoice_id,
+            legacy_invoice_by_charge.invoice_id,
+            legacy_invoice_by_intent.invoice_id
+        ) as resolved_invoice_id,
+        payment_intents.metadata_kind as payment_intent_metadata_kind,
+        payment_intents.destination_account_id as payment_intent_destination_account_id
+    from charges
+    left join payment_intents on payment_intents.payment_intent_id = charges.payment_intent_id
+    left join charge_invoice on charge_invoice.charge_id = charges.charge_id
+    left join payment_invoice on payment_invoice.payment_intent_id = charges.payment_intent_id
+    left join legacy_invoice_by_charge on legacy_invoice_by_charge.charge_id = charges.charge_id
+    left join legacy_invoice_by_intent on legacy_invoice_by_intent.payment_intent_id = charges.payment_intent_id
+),
+
+with_product as (
+    select
+        attributed.*,
+        invoices.subscription_id,
+        invoices.destination_account_id as invoice_destination_account_id,
+        first_line.product_id,
+        first_line.product_kind,
+        first_line.product_creator_account_id
+    from attributed
+    left join invoices on invoices.invoice_id = attributed.resolved_invoice_id
+    left join first_line on first_line.invoice_id = attributed.resolved_invoice_id
+),
+
+final as (
+    select
+        charge_id,
+        account_id,
+        created_at,
+        amount,
+        amount_captured,
+        amount_refunded,
+        currency,
+        status,
+        is_paid,
+        is_refunded,
+        is_disputed,
+        customer_id,
+        payment_intent_id,
+        balance_transaction_id,
+        failure_code,
+        application_fee_amount,
+        coalesce(
+            destination_account_id,
+            payment_intent_destination_account_id,
+            on_behalf_of_account_id,
+            invoice_destination_account_id,
+            product_creator_account_id
+        ) as creator_account_id,
+        resolved_invoice_id as invoice_id,
+        subscription_id,
+        product_id,
+        case
+            when lower(coalesce(metadata_kind, payment_intent_metadata_kind, product_kind)) in ('tip', 'tips') then 'tip'
+            when lower(coalesce(metadata_kind, payment_intent_metadata_kind, product_kind)) in ('custom', 'custom_tier', 'custom_subscription') then 'custom'
+            when lower(coalesce(metadata_kind, payment_intent_metadata_kind, product_kind)) in ('tier', 'tier_subscription', 'subscription') then 'tier_subscription'
+            when resolved_invoice_id is not null then 'tier_subscription'
+            else 'tip'
+        end as product_kind,
+        payment_method_type,
+        case
+            when card_wallet_type is not null then 'wallet'
+            when payment_method_type in ('card', 'card_present', 'interac_present') then 'card'
+            when payment_method_type in ('us_bank_account', 'sepa_debit', 'bacs_debit', 'acss_debit',
+                                         'au_becs_debit', 'ach_debit', 'ach_credit_transfer', 'bank_transfer',
+                                         'customer_balance', 'ideal', 'sofort', 'bancontact', 'eps', 'p24',
+                                         'giropay', 'blik', 'fpx') then 'bank'
+            when payment_method_type in ('paypal', 'link', 'cashapp', 'amazon_pay', 'apple_pay', 'google_pay',
+                                         'alipay', 'wechat_pay', 'revolut_pay', 'klarna', 'mobilepay',
+                                         'swish', 'grabpay', 'kakao_pay', 'naver_pay') then 'wallet'
+            else 'other'
+        end as payment_method_family,
+        card_country,
+        billing_country,
+        outcome_type,
+        outcome_risk_level
+    from with_product
+)
+
+select * from final

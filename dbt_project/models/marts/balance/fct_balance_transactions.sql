@@ -1,0 +1,126 @@
+{#-
+  Every balance transaction of the platform and of each connected account, with its creator,
+  settlement and presentment sides, and its amount in the reporting currency:
+  Stripe's own conversion where Stripe converted (the settlement currency is the reporting
+  currency, or the presentment currency is), else the day's ECB rate; half-up once.
+  Incremental by synced_at; the last 7 days are reprocessed so a late ECB rate replaces a
+  carried-forward one. `dbt build --full-refresh` rebuilds it exactly.
+-#}
+{{ config(
+    materialized='incremental',
+    unique_key='balance_transaction_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
+with transactions as (
+    select * from {{ ref('int_balance__transactions') }}
+    {% if is_incremental() %}
+    where synced_at > (select max(synced_at) from {{ this }})
+       or created_at >= (select max(created_at) from {{ this }}) - interval '7 days'
+    {% endif %}
+),
+
+charges as (
+    select charge_id, invoice_id, product_kind from {{ ref('int_payments__charges') }}
+),
+
+currencies as (
+    select currency_code, exponent from {{ ref('currencies') }}
+),
+
+rates as (
+    select rate_date, currency, units_per_eur, reporting_units_per_eur
+    from {{ ref('int_fx__daily_rates') }}
+),
+
+joined as (
+    select
+        transactions.*,
+        charges.invoice_id,
+        charges.product_kind,
+        settlement_currency.exponent as settlement_exponent,
+        reporting_currency.exponent as reporting_exponent,
+        rates.units_per_eur,
+        rates.reporting_units_per_eur
+    from transactions
+    left join charges on charges.charge_id = transactions.charge_id
+    left join currencies as settlement_currency on settlement_currency.currency_code = transactions.currency
+    left join currencies as reporting_currency on reporting_currency.currency_code = '{{ var("reporting_currency") }}'
+    left join rates
+        on rates.rate_date = {{ day_of('transactions.created_at') }}
+        and rates.currency = transactions.currency
+),
+
+converted as (
+    select
+        joined.*,
+        case
+            when currency = '{{ var("reporting_currency") }}' then 'settlement'
+            when exchange_rate is not null and presentment_currency = '{{ var("reporting_currency") }}'
+                 and presentment_amount is not null then 'stripe_exchange_rate'
+            when units_per_eur is not null then 'ecb_daily_rate'
+        end as reporting_conversion
+    from joined
+),
+
+final as (
+    select
+        balance_transaction_id,
+        account_id,
+        is_platform,
+        balance_account,
+        creator_account_id,
+        created_at,
+        {{ day_of('created_at') }} as created_date,
+        available_on_at,
+        reporting_category,
+        balance_transaction_type,
+        status,
+        amount,
+        fee,
+        net,
+        stripe_fee,
+        application_fee_in_fee,
+        currency,
+        amount as settlement_amount,
+        currency as settlement_currency,
+        presentment_amount,
+        presentment_currency,
+        exchange_rate,
+        '{{ var("reporting_currency") }}' as reporting_currency,
+        reporting_conversion,
+        case reporting_conversion
+            when 'settlement' then amount
+            when 'stripe_exchange_rate' then presentment_amount
+            when 'ecb_daily_rate' then {{ convert_minor_cross('amount', 'reporting_units_per_eur', 'units_per_eur', 'settlement_exponent', 'reporting_exponent') }}
+        end as amount_reporting,
+        case reporting_conversion
+            when 'settlement' then fee
+            -- Stripe's rate is presentment -> settlement: divide by it to go back
+            when 'stripe_exchange_rate' then {{ int_div_half_up(
+                'cast(fee as ' ~ exact_int_type() ~ ') * 1000000000000 * ' ~ pow10_int('reporting_exponent'),
+                scaled_rate('exchange_rate') ~ ' * ' ~ pow10_int('settlement_exponent')) }}
+            when 'ecb_daily_rate' then {{ convert_minor_cross('fee', 'reporting_units_per_eur', 'units_per_eur', 'settlement_exponent', 'reporting_exponent') }}
+        end as fee_reporting,
+        source_id,
+        source_object,
+        charge_id,
+        refund_id,
+        dispute_id,
+        transfer_id,
+        transfer_reversal_id,
+        payout_id,
+        application_fee_id,
+        payment_intent_id,
+        invoice_id,
+        product_kind,
+        transfer_kind,
+        synced_at
+    from converted
+)
+
+select
+    *,
+    amount_reporting - fee_reporting as net_reporting
+from final

@@ -1,0 +1,27 @@
+with source as (
+    select * from {{ source('stripe', 'balance_transaction') }}
+    where not is_deleted
+),
+
+renamed as (
+    select
+        bt.id as balance_transaction_id,
+        bt.account as account_id,
+        cast(detail.ordinal as integer) as fee_detail_index,
+        {{ json_int('detail.value', 'amount') }} as amount,
+        upper({{ json_text('detail.value', 'currency') }}) as currency,
+        {{ json_text('detail.value', 'type') }} as fee_type,
+        {{ json_text('detail.value', 'application') }} as application_id,
+        {{ json_text('detail.value', 'description') }} as description
+    from source as bt
+    cross join {{ json_each('bt.payload', 'fee_details', 'detail') }}
+),
+
+final as (
+    select
+        balance_transaction_id || '-' || cast(fee_detail_index as varchar) as fee_detail_id,
+        *
+    from renamed
+)
+
+select * from final

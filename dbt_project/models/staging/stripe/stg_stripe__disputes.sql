@@ -1,0 +1,29 @@
+with source as (
+    select * from {{ source('stripe', 'dispute') }}
+    where not is_deleted
+),
+
+renamed as (
+    select
+        id as dispute_id,
+        account as account_id,
+        {{ epoch_to_ts('created') }} as created_at,
+        {{ json_int('payload', 'amount') }} as amount,
+        upper({{ json_text('payload', 'currency') }}) as currency,
+        {{ json_text('payload', 'status') }} as status,
+        {{ json_text('payload', 'reason') }} as reason,
+        {{ stripe_id('payload', 'charge') }} as charge_id,
+        {{ stripe_id('payload', 'payment_intent') }} as payment_intent_id,
+        {{ json_bool('payload', 'is_charge_refundable') }} as is_charge_refundable,
+        {{ epoch_to_ts(json_int('payload', 'evidence_details.due_by')) }} as evidence_due_at,
+        {{ json_int('payload', 'evidence_details.submission_count') }} as evidence_submission_count,
+        {{ json_text('payload', 'payment_method_details.type') }} as payment_method_type,
+        synced_at
+    from source
+),
+
+final as (
+    select * from renamed
+)
+
+select * from final

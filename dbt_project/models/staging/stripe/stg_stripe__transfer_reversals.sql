@@ -1,0 +1,25 @@
+with source as (
+    select * from {{ source('stripe', 'transfer_reversal') }}
+    where not is_deleted
+),
+
+renamed as (
+    select
+        id as transfer_reversal_id,
+        account as account_id,
+        {{ epoch_to_ts('created') }} as created_at,
+        {{ json_int('payload', 'amount') }} as amount,
+        upper({{ json_text('payload', 'currency') }}) as currency,
+        {{ stripe_id('payload', 'transfer') }} as transfer_id,
+        {{ stripe_id('payload', 'balance_transaction') }} as balance_transaction_id,
+        {{ stripe_id('payload', 'destination_payment_refund') }} as destination_payment_refund_id,
+        {{ stripe_id('payload', 'source_refund') }} as source_refund_id,
+        synced_at
+    from source
+),
+
+final as (
+    select * from renamed
+)
+
+select * from final

@@ -179,7 +179,7 @@ def _plan_currency(inputs: PlanInputs, rules: PayoutRules, account, balance: Cre
             net = request.amount
         fee = instant_fee(net, rate, floor, currency)
         minimum = instant_minimum(rules, currency, inputs.fx)
-        if net + fee > payable:
+        if request.amount is not None and net + fee > payable:
             excluded.append(Exclusion(creator, currency, H.INSTANT_EXCEEDS_BALANCE,
                                       f"requested {net} + fee {fee}, payable {payable}", INSTANT))
         elif net < minimum:

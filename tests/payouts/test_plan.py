@@ -266,3 +266,11 @@ def test_line_carries_the_basis_it_was_planned_from():
     (line,) = plan.lines
     assert (line.available, line.in_flight, line.reserved, line.amount) == (10000, 3000, 2000, 5000)
     assert plan_problems([line]) == []
+
+
+def test_instant_for_everything_when_nothing_fits_is_below_the_minimum():
+    # 22 payable: not even the 0.50 fee floor fits, so the largest instant payout is 0.
+    weekly = PayoutSchedule("weekly", weekly_days=("monday",))
+    e = only_exclusion(plan_for([CreatorBalance("acct_K", "USD", 22)], [acct("acct_K", weekly)],
+                                instant_requests=(InstantRequest("acct_K", "USD"),)))
+    assert (e.reason, e.detail) == (H.BELOW_INSTANT_MINIMUM, "0 below minimum 10000")

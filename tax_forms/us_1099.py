@@ -38,6 +38,13 @@ def usd_cents(amount_minor: int, currency: str, usd_per_unit: Decimal | str) -> 
     return convert_minor(amount_minor, currency, "USD", usd_per_unit)
 
 
+def _object_id(value) -> str | None:
+    """A Stripe reference is an id string or, when expanded, an object with an id."""
+    if isinstance(value, dict):
+        return value.get("id")
+    return value or None
+
+
 def payments_from_charges(charges: list[dict], usd_per_unit: dict[str, Decimal | str]) -> list[Payment]:
     """Stripe charge objects (destination charges) to payment transactions for the creator.
 
@@ -50,9 +57,12 @@ def payments_from_charges(charges: list[dict], usd_per_unit: dict[str, Decimal |
         charge_id = charge.get("id", "?")
         if charge.get("status") != "succeeded":
             continue
-        destination = (charge.get("transfer_data") or {}).get("destination") or charge.get("on_behalf_of")
+        destination = _object_id((charge.get("transfer_data") or {}).get("destination")) or _object_id(
+            charge.get("on_behalf_of"))
         if not destination:
             continue
+        if not isinstance(charge.get("created"), int):
+            raise ValueError(f"charge {charge_id}: field created must be a Unix timestamp")
         amount = charge.get("amount")
         if not isinstance(amount, int) or isinstance(amount, bool):
             raise ValueError(f"charge {charge_id}: field amount must be integer minor units")

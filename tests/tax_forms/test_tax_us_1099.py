@@ -73,7 +73,8 @@ def test_refunds_do_not_reduce_gross():
          "currency": "usd", "created": 1718000000, "transfer_data": {"destination": "acct_A"},
          "payment_method_details": {"type": "card"}},
         {"id": "ch_2", "status": "succeeded", "amount": 1500, "amount_refunded": 500,
-         "currency": "usd", "created": 1718000000, "transfer_data": {"destination": "acct_A"},
+         "currency": "usd", "created": 1718000000,
+         "transfer_data": {"destination": {"id": "acct_A", "object": "account"}},  # expanded
          "payment_method_details": {"type": "card"}},
         {"id": "ch_3", "status": "failed", "amount": 9999, "amount_refunded": 0,
          "currency": "usd", "created": 1718000000, "transfer_data": {"destination": "acct_A"}},

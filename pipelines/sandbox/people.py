@@ -43,7 +43,11 @@ US_STATES = ["CA", "NY", "TX", "FL", "WA", "IL", "PA", "OH", "GA", "NC", "MI", "
 US_STATE_WEIGHTS = [12, 9, 9, 7, 4, 4, 4, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2]
 CITIES = {"US": "Springfield", "GB": "London", "DE": "Berlin", "FR": "Paris", "CA": "Toronto",
           "AU": "Sydney", "JP": "Tokyo", "BR": "São Paulo", "MX": "Ciudad de México",
-          "NL": "Amsterdam", "ES": "Madrid", "IT": "Milano", "SE": "Stockholm", "PL": "Warszawa"}
+          "NL": "Amsterdam", "ES": "Madrid", "IT": "Milano", "SE": "Stockholm", "PL": "Warszawa",
+          "IE": "Dublin", "AT": "Wien", "BE": "Bruxelles", "DK": "København", "FI": "Helsinki",
+          "NO": "Oslo", "CH": "Zürich", "CZ": "Praha", "HU": "Budapest", "RO": "București",
+          "BG": "Sofia", "PT": "Lisboa", "KR": "Seoul", "SG": "Singapore", "HK": "Hong Kong",
+          "IN": "Mumbai", "TW": "Taipei", "MY": "Kuala Lumpur", "TH": "Bangkok"}
 
 FIRST = ("Ava Ben Chloe Dan Eva Finn Gia Hugo Ines Jon Kai Lea Max Nia Omar Pia Quinn Rosa Sam "
          "Tara Uma Vik Wes Xena Yuki Zoe Aiko Bruno Carla Dario Elif Femi Greta Hana Ivan Jana "
@@ -51,8 +55,8 @@ FIRST = ("Ava Ben Chloe Dan Eva Finn Gia Hugo Ines Jon Kai Lea Max Nia Omar Pia 
 LAST = ("Smith Jones Müller Dubois Rossi García Silva Kowalski Nguyen Kim Tanaka Novak Larsen "
         "Schmidt Martin Brown Wilson Moreau Romano López Santos Nowak Sato Park Horvat Berg "
         "Jansen Costa Fischer Bianchi").split()
-STREETS = ("Main St Oak Ave Elm St High St Park Rd Hauptstraße Rue de la Paix Via Roma "
-           "Calle Mayor Kerkstraat").split(" ")
+STREETS = ("Main St", "Oak Ave", "Elm St", "High St", "Park Rd", "Hauptstraße", "Rue de la Paix",
+           "Via Roma", "Calle Mayor", "Kerkstraat", "Maple Dr", "Station Rd")
 
 CARD_BRANDS = ("visa", "mastercard", "amex")
 CARD_BRAND_WEIGHTS = (58, 34, 8)

@@ -163,6 +163,14 @@ def test_1099nec_file_and_correction():
     assert pos(c, 16, 33) == "000000000000123456"
 
 
+def test_invalid_tin_never_reaches_a_file():
+    from tax_forms.us_1099 import Form1099NEC
+    bad = [Recipient("acct_x", "X", "078-05-1120", "SSN", "1 A St", "Austin", "TX", "73301")]
+    with pytest.raises(FireError, match="acct_x: invalid TIN") as err:
+        write_fire(TX, PAYER, "1099-NEC", [Form1099NEC("acct_x", 2025, 100_000, 0)], bad, 2025)
+    assert "078" not in str(err.value)
+
+
 def test_tax_year_2026_goes_to_iris():
     with pytest.raises(FireError, match="IRIS"):
         write_fire(TX, PAYER, "1099-K", [object()], RECIPIENTS, 2026)

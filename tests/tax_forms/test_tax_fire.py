@@ -102,23 +102,30 @@ def test_every_field_position_of_a_1099k_file():
         (288, 327): "BRONTE STUDIO LLC".ljust(40), (488, 489): "TX",
         (500, 507): "00000004", (549, 561): "0000000000202", (747, 748): "  ",
     }
-    # --- C record: totals of both B records ---
+    # --- C record: totals of both B records, control totals 1-9, A-H, J at 16-339 ---
+    c_totals = [
+        4_410_001,  # 1 gross: 2,400,000 + 2,010,001
+        4_410_001,  # 2 card not present: all online
+        0, 0,       # 3 unused, 4 no withholding
+        200_000, 200_000,  # 5 January, 6 February: acct_A only
+        2_210_000,  # 7 March: 200,000 + 2,010,000
+        *[200_000] * 8,  # 8, 9, A-F: April to November
+        200_001,    # G December: 200,000 + 1
+        0, 0,       # H, J
+    ]
     expected_c = {
         (1, 1): "C", (2, 9): "00000002", (10, 15): " " * 6,
-        (16, 33): "000000000004410001",  # 1: 2,400,000 + 2,010,001
-        (34, 51): "000000000004410001", (52, 69): "0" * 18, (70, 87): "0" * 18,
-        (88, 105): "000000000000200000",  # 5 January: A only
-        (124, 141): "000000000002210000",  # 7 March: 200,000 + 2,010,000
-        (286, 303): "000000000000200001",  # G December: 200,000 + 1
-        (304, 321): "0" * 18, (322, 339): "0" * 18,
-        (340, 499): " " * 160, (500, 507): "00000005", (508, 748): " " * 241,
+        **{(16 + 18 * i, 33 + 18 * i): str(v).zfill(18) for i, v in enumerate(c_totals)},
+        (340, 499): " " * 160, (500, 507): "00000005", (508, 748): " " * 241, (749, 750): "\r\n",
     }
-    # --- K record: California (06) only ---
+    # --- K record: California (06) only, i.e. acct_A ---
+    k_totals = [2_400_000, 2_400_000, 0, 0, *[200_000] * 12, 0, 0]
     expected_k = {
-        (1, 1): "K", (2, 9): "00000001", (10, 15): " " * 6, (16, 33): "000000000002400000",
-        (124, 141): "000000000000200000", (340, 499): " " * 160, (500, 507): "00000006",
+        (1, 1): "K", (2, 9): "00000001", (10, 15): " " * 6,
+        **{(16 + 18 * i, 33 + 18 * i): str(v).zfill(18) for i, v in enumerate(k_totals)},
+        (340, 499): " " * 160, (500, 507): "00000006",
         (508, 706): " " * 199, (707, 724): "0" * 18, (725, 742): "0" * 18, (743, 746): " " * 4,
-        (747, 748): "06",
+        (747, 748): "06", (749, 750): "\r\n",
     }
     # --- F record ---
     expected_f = {
@@ -129,8 +136,9 @@ def test_every_field_position_of_a_1099k_file():
                              (c, expected_c), (k, expected_k), (f, expected_f)):
         for (start, end), value in expected.items():
             assert pos(record, start, end) == value, (record[0], start, end)
-    # T, A, B (acct_A) and F above cover every position 1-750 of their records
-    for record, expected in ((t, expected_t), (a, expected_a), (b1, expected_b1), (f, expected_f)):
+    # T, A, B (acct_A), C, K and F above cover every position 1-750 of their records
+    for record, expected in ((t, expected_t), (a, expected_a), (b1, expected_b1), (c, expected_c),
+                             (k, expected_k), (f, expected_f)):
         covered = sorted(p for (s, e) in expected for p in range(s, e + 1))
         assert covered == list(range(1, 751)), record[0]
     assert validate(data, 2025) == []

@@ -50,6 +50,10 @@ class ThresholdRule:
 THRESHOLDS: tuple[ThresholdRule, ...] = (
     # --- Federal Form 1099-K, third-party settlement organisation (IRC 6050W(e)) ---
     ThresholdRule(
+        "1099-K", "US", 2011, 2021, 2_000_000, "over", 200, "over",
+        source="IRC 6050W(e) as enacted by the Housing Assistance Tax Act of 2008 (P.L. 110-289)",
+    ),
+    ThresholdRule(
         "1099-K", "US", 2022, 2023, 2_000_000, "over", 200, "over",
         source="IRC 6050W(e); IRS Notices 2023-10 and 2023-74 (transition years 2022 and 2023)",
         note="Delayed $600 threshold never took effect for 2022-2023.",

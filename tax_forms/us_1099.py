@@ -77,7 +77,9 @@ def payments_from_charges(charges: list[dict], usd_per_unit: dict[str, Decimal |
             recipient_id=destination,
             paid_on=datetime.fromtimestamp(int(charge["created"]), tz=timezone.utc).date(),
             amount_cents=usd_cents(amount, currency, usd_per_unit.get(currency, "1")),
-            card_not_present=method != "card_present",
+            # box 1b counts card payments made without the card present: online card payments
+            # (wallets included, Stripe reports them as "card"); bank debits are not card payments
+            card_not_present=method in (None, "card"),
         ))
     return out
 

@@ -79,10 +79,14 @@ def test_refunds_do_not_reduce_gross():
         {"id": "ch_3", "status": "failed", "amount": 9999, "amount_refunded": 0,
          "currency": "usd", "created": 1718000000, "transfer_data": {"destination": "acct_A"}},
     ]
+    charges.append({"id": "ch_4", "status": "succeeded", "amount": 700, "amount_refunded": 0, "currency": "usd",
+                    "created": 1718000000, "transfer_data": {"destination": "acct_A"},
+                    "payment_method_details": {"type": "us_bank_account"}})
     form = aggregate_1099k(payments_from_charges(charges, {}), 2024)["acct_A"]
-    assert form.gross_1a == 4500  # $30 fully refunded + $15 partly refunded still count in full
-    assert form.transactions_3 == 2
-    assert form.months_5[5] == 4500  # 1718000000 = 2024-06-10 UTC
+    assert form.gross_1a == 5200  # $30 fully refunded + $15 partly refunded still count in full, + $7 bank
+    assert form.card_not_present_1b == 4500  # the bank debit is not a card payment
+    assert form.transactions_3 == 3
+    assert form.months_5[5] == 5200  # 1718000000 = 2024-06-10 UTC
 
 
 def test_jpy_fan_converted_to_usd():

@@ -5,7 +5,7 @@ exception built here carries `mask_tin(...)` only.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from stdnum.us import atin, ein, itin, ssn
 
@@ -18,8 +18,8 @@ TIN_TYPE_SSN = "2"  # also ITIN and ATIN
 class TinCheck:
     valid: bool
     kind: str | None  # "SSN", "ITIN", "ATIN", "EIN" or None
-    digits: str  # nine digits when valid, "" otherwise
-    reason: str  # why it is invalid, never containing the number
+    digits: str = field(repr=False)  # nine digits when valid, "" otherwise; kept out of reprs
+    reason: str = ""  # why it is invalid, never containing the number
 
     @property
     def pub1220_type(self) -> str:

@@ -116,7 +116,7 @@ class Recipient:
     """W-9 data for a creator with a US tax profile. `tin` is sensitive."""
     recipient_id: str
     name: str
-    tin: str | None
+    tin: str | None = field(repr=False)  # never in a repr, log line or message
     tin_type: str | None = None  # "SSN" or "EIN"
     address: str = ""
     city: str = ""

@@ -146,6 +146,11 @@ def test_1099nec_bonuses():
     assert result.below_threshold == ["acct_B"]
 
 
+def test_tins_stay_out_of_reprs():
+    recipient = Recipient("acct_A", "Ada", "536-90-4399", "SSN")
+    assert "4399" not in repr(recipient) and "536" not in repr(check_tin(recipient.tin))
+
+
 def test_tin_rules_and_masks():
     assert check_tin("536-90-4399").kind == "SSN"
     assert check_tin("912-70-1234").kind == "ITIN"

@@ -46,9 +46,9 @@ def expected_ids(db, object_name, account="", where="", args=()):
 def read_ids(client, path, limit=100, **params):
     ids, after = [], None
     while True:
-        page = client.deserialize(client.raw_request(
-            "get", path, limit=limit, **params, **({"starting_after": after} if after else {})),
-            api_mode="V1")
+        # the SDK's raw path: parsed JSON without building StripeObjects (the sync engine's way)
+        page = client.raw_request(
+            "get", path, limit=limit, **params, **({"starting_after": after} if after else {})).data
         ids += [o["id"] for o in page["data"]]
         if not page["has_more"]:
             return ids

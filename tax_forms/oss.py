@@ -223,3 +223,17 @@ def build_return(
         corrections.append(OssCorrection(ms, label, to_minor(vat, "EUR"), [s.source_id for s, _ in items]))
 
     return OssReturn(scheme, home, vat_number, period, rows, corrections, excluded, fx)
+
+
+def supplies_from_rows(rows) -> list[Supply]:
+    """Dict rows (e.g. `polars_frame.iter_rows(named=True)`): source_id, country, supply_date,
+    net_minor, currency."""
+    out = []
+    for r in rows:
+        net = r.get("net_minor")
+        if isinstance(net, bool) or not isinstance(net, int):
+            raise ValueError(f"supply {r.get('source_id', '?')}: field net_minor must be integer minor units")
+        if not r.get("currency"):
+            raise ValueError(f"supply {r.get('source_id', '?')}: field currency is missing")
+        out.append(Supply(str(r["source_id"]), str(r["country"]), r["supply_date"], net, str(r["currency"]).upper()))
+    return out

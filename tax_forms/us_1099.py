@@ -286,3 +286,32 @@ def build_1099k(payments, recipients, tax_year, mcc: str = DEFAULT_MCC) -> Retur
 def build_1099nec(items, recipients, tax_year) -> Returns:
     return _select("1099-NEC", aggregate_1099nec(items, tax_year), recipients, tax_year,
                    lambda f: f.compensation_1, lambda f: 0)
+
+
+def _int_field(row: dict, name: str, what: str) -> int:
+    value = row.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} {row.get('source_id', row.get('recipient_id', '?'))}: field {name} must be integer cents")
+    return value
+
+
+def payments_from_rows(rows) -> list[Payment]:
+    """Dict rows (e.g. `polars_frame.iter_rows(named=True)` of a tax-base mart) to payments:
+    source_id, recipient_id, paid_on, amount_cents, optional card_not_present."""
+    return [Payment(str(r["source_id"]), str(r["recipient_id"]), r["paid_on"],
+                    _int_field(r, "amount_cents", "payment"), bool(r.get("card_not_present", True)))
+            for r in rows]
+
+
+def compensations_from_rows(rows) -> list[Compensation]:
+    return [Compensation(str(r["source_id"]), str(r["recipient_id"]), r["paid_on"],
+                         _int_field(r, "amount_cents", "compensation")) for r in rows]
+
+
+def recipients_from_rows(rows) -> list[Recipient]:
+    """W-9 rows: recipient_id, name, tin, tin_type, address, city, state, zip_code, account_number,
+    backup_withholding, state_id (missing optional keys default to empty)."""
+    return [Recipient(
+        str(r["recipient_id"]), r.get("name") or "", r.get("tin"), r.get("tin_type"), r.get("address") or "",
+        r.get("city") or "", (r.get("state") or "").upper(), r.get("zip_code") or "", r.get("account_number") or "",
+        bool(r.get("backup_withholding")), r.get("state_id") or "") for r in rows]

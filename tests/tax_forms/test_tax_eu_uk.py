@@ -9,7 +9,7 @@ import pytest
 
 from tax_forms import ecb
 from tax_forms.location import decide, decide_all
-from tax_forms.oss import Quarter, Supply, build_return
+from tax_forms.oss import Quarter, Supply, build_return, supplies_from_rows
 from tax_forms.reverse_charge import split_b2b
 from tax_forms.uk_vat import UkPurchase, UkSale, build_return as build_uk
 from tax_forms.vat_rates import standard_rate
@@ -162,3 +162,12 @@ def test_uk_nine_boxes_and_mtd_body():
     refund = build_uk("25A4", [UkSale("in_9", 1_000, 200)], [UkPurchase("bill_9", 10_000, 2_000)])
     assert refund.box5 == Decimal("-18.00") and refund.repayment
     assert refund.mtd_body()["netVatDue"] == Decimal("18.00")
+
+
+def test_supplies_from_rows():
+    [s] = supplies_from_rows([{"source_id": "in_1", "country": "GR", "supply_date": date(2025, 1, 2),
+                               "net_minor": 1000, "currency": "eur"}])
+    assert (s.country, s.currency, s.net_minor) == ("GR", "EUR", 1000)
+    with pytest.raises(ValueError, match="supply in_2: field net_minor"):
+        supplies_from_rows([{"source_id": "in_2", "country": "DE", "supply_date": "2025-01-01", "net_minor": "10",
+                             "currency": "EUR"}])

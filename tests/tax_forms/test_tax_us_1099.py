@@ -11,7 +11,7 @@ from tax_forms.thresholds import federal_required, state_filing_flag, THRESHOLDS
 from tax_forms.tin import check_tin, mask_tin
 from tax_forms.us_1099 import (
     Compensation, Payment, Recipient, aggregate_1099k, backup_withholding, build_1099k,
-    build_1099nec, payments_from_charges, usd_cents,
+    build_1099nec, payments_from_charges, payments_from_rows, usd_cents,
 )
 
 
@@ -171,3 +171,13 @@ def test_write_private_is_owner_only(tmp_path):
     path.chmod(0o644)
     write_private(path, b"again")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_bytes() == b"again"
+
+
+def test_rows_from_a_polars_frame():
+    import polars as pl
+    frame = pl.DataFrame({"source_id": ["ch_1", "ch_2"], "recipient_id": ["acct_A", "acct_A"],
+                          "paid_on": ["2024-01-31", "2024-02-01"], "amount_cents": [250_001, 250_000]})
+    form = aggregate_1099k(payments_from_rows(frame.iter_rows(named=True)), 2024)["acct_A"]
+    assert (form.gross_1a, form.months_5[0], form.months_5[1]) == (500_001, 250_001, 250_000)
+    with pytest.raises(ValueError, match="payment ch_x: field amount_cents must be integer cents"):
+        payments_from_rows([{"source_id": "ch_x", "recipient_id": "a", "paid_on": "2024-01-01", "amount_cents": 1.5}])

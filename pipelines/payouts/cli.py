@@ -2,7 +2,6 @@
 asked, from a plan file finance has seen, and `--dry-run` prints what would be sent."""
 from __future__ import annotations
 
-import argparse
 import sys
 from datetime import date
 from pathlib import Path

@@ -88,7 +88,8 @@ def describe(line: PlanLine) -> str:
             f"{fee}{dest} (key {line.idempotency_key})")
 
 
-def _as_dict(obj: Any) -> dict[str, Any]:
+def as_plain_dict(obj: Any) -> dict[str, Any]:
+    """A StripeObject (or any mapping) as a plain dict, nested objects included."""
     if hasattr(obj, "to_dict"):
         return obj.to_dict()
     return dict(obj)
@@ -107,7 +108,7 @@ def find_existing_payout(client, line: PlanLine) -> dict[str, Any] | None:
     page = client.v1.payouts.list({"created": {"gte": since}, "limit": 100},
                                   options={"stripe_account": line.creator})
     for payout in page.auto_paging_iter() if hasattr(page, "auto_paging_iter") else page["data"]:
-        data = _as_dict(payout)
+        data = as_plain_dict(payout)
         if (data.get("metadata") or {}).get(METADATA_KEY) == line.idempotency_key:
             return data
     return None
@@ -168,7 +169,7 @@ def execute_plan(lines: Iterable[PlanLine], client, journal: PayoutJournal, *,
 
         params, options = payout_request(line)
         try:
-            payout = _as_dict(client.v1.payouts.create(params, options=options))
+            payout = as_plain_dict(client.v1.payouts.create(params, options=options))
         except stripe.IdempotencyError as exc:
             journal.record_error(line.idempotency_key, CONFLICT, exc.code, str(exc.user_message or exc),
                                  int(clock()))

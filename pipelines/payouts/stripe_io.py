@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-from .execute import _as_dict
+from .execute import as_plain_dict
 from .journal import JournalEntry
 from .model import AccountFacts, CreatorBalance, InstantRequest, OpenDispute, PlanInputs
 from .reconcile import recent_payout_from_stripe
@@ -21,7 +21,7 @@ from .reconcile import recent_payout_from_stripe
 def _iterate(page) -> Iterable[dict[str, Any]]:
     items = page.auto_paging_iter() if hasattr(page, "auto_paging_iter") else page["data"]
     for item in items:
-        yield _as_dict(item)
+        yield as_plain_dict(item)
 
 
 def balances_from_stripe(balance: Mapping[str, Any], creator: str) -> list[CreatorBalance]:
@@ -46,7 +46,7 @@ def inputs_from_api(client, day: date, *, fx=None, lookback_days: int = 30,
         creator = account["id"]
         accounts[creator] = AccountFacts.from_stripe(account)
         on_account = {"stripe_account": creator}
-        balances += balances_from_stripe(_as_dict(client.v1.balance.retrieve(options=on_account)),
+        balances += balances_from_stripe(as_plain_dict(client.v1.balance.retrieve(options=on_account)),
                                          creator)
         payouts = client.v1.payouts.list({"created": {"gte": since}, "limit": 100}, options=on_account)
         recent += [recent_payout_from_stripe(p, creator) for p in _iterate(payouts)]
@@ -65,7 +65,7 @@ def fetch_payouts(client, entries: Iterable[JournalEntry]) -> list[dict[str, Any
         payout = client.v1.payouts.retrieve(
             entry.payout_id, {"expand": ["balance_transaction", "failure_balance_transaction"]},
             options={"stripe_account": entry.creator})
-        found.append(_as_dict(payout))
+        found.append(as_plain_dict(payout))
     return found
 
 

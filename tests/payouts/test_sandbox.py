@@ -14,7 +14,6 @@ from pipelines.payouts.journal import INTENT, SqliteJournal
 from pipelines.payouts.model import AccountFacts, CreatorBalance, InstantRequest, PlanInputs
 from pipelines.payouts.plan import build_plan
 from pipelines.payouts.reconcile import reconcile
-from pipelines.payouts.schedule import PayoutSchedule
 from pipelines.payouts.stripe_io import fetch_payouts
 from pipelines.sandbox.testing import running_sandbox, stripe_client, write_world
 

@@ -8,7 +8,7 @@ import io
 from pipelines.money import to_major
 
 from .tin import check_tin, mask_tin
-from .us_1099 import MONTH_BOXES, Form1099K, Form1099NEC, Recipient, TinException
+from .us_1099 import MONTH_BOXES, Form1099K, Recipient, TinException
 
 
 def _usd(cents: int) -> str:

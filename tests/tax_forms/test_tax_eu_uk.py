@@ -42,6 +42,15 @@ def test_ecb_formats():
     assert ecb.to_eur_minor(10_000, "JPY", Decimal("162.14")) == 6168
 
 
+def test_ecb_single_day_csv():
+    # eurofxref.csv (the zipped daily file) spells the date out and pads the header with spaces
+    text = "Date, USD, JPY, BGN, \n31 March 2025, 1.0815, 162.14, 1.9558, \n"
+    assert ecb.parse(text) == {date(2025, 3, 31): {"USD": Decimal("1.0815"), "JPY": Decimal("162.14"),
+                                                    "BGN": Decimal("1.9558")}}
+    with pytest.raises(LookupError, match="no ECB rate for USD on or after 2025-04-01"):
+        ecb.EcbRates(ecb.parse(text)).rate_for_period_end("USD", date(2025, 4, 1))
+
+
 def test_dated_rates():
     assert standard_rate("EE", date(2025, 6, 30)).rate == Decimal("22")
     assert standard_rate("EE", date(2025, 7, 1)).rate == Decimal("24")

@@ -309,9 +309,20 @@ def compensations_from_rows(rows) -> list[Compensation]:
 
 
 def recipients_from_rows(rows) -> list[Recipient]:
-    """W-9 rows: recipient_id, name, tin, tin_type, address, city, state, zip_code, account_number,
-    backup_withholding, state_id (missing optional keys default to empty)."""
-    return [Recipient(
-        str(r["recipient_id"]), r.get("name") or "", r.get("tin"), r.get("tin_type"), r.get("address") or "",
-        r.get("city") or "", (r.get("state") or "").upper(), r.get("zip_code") or "", r.get("account_number") or "",
-        bool(r.get("backup_withholding")), r.get("state_id") or "") for r in rows]
+    """W-9 rows to recipients. Keys: recipient_id (or `account`), name (or `legal_name`), tin,
+    tin_type, address (or `address_line1`), city, state, zip_code (or `postal_code`),
+    account_number, backup_withholding, state_id: the sandbox's tax_profiles columns work as they
+    are. Rows with `is_us` false are not US tax profiles and are skipped."""
+    out = []
+    for r in rows:
+        if "is_us" in r and not r["is_us"]:
+            continue
+        recipient_id = r.get("recipient_id") or r.get("account")
+        if not recipient_id:
+            raise ValueError("tax profile row: field recipient_id (or account) is missing")
+        out.append(Recipient(
+            str(recipient_id), r.get("name") or r.get("legal_name") or "", r.get("tin"), r.get("tin_type"),
+            r.get("address") or r.get("address_line1") or "", r.get("city") or "", (r.get("state") or "").upper(),
+            str(r.get("zip_code") or r.get("postal_code") or ""), r.get("account_number") or "",
+            bool(int(r.get("backup_withholding") or 0)), r.get("state_id") or ""))
+    return out

@@ -11,7 +11,7 @@ from tax_forms.thresholds import federal_required, state_filing_flag, THRESHOLDS
 from tax_forms.tin import check_tin, mask_tin
 from tax_forms.us_1099 import (
     Compensation, Payment, Recipient, aggregate_1099k, backup_withholding, build_1099k,
-    build_1099nec, payments_from_charges, payments_from_rows, usd_cents,
+    build_1099nec, payments_from_charges, payments_from_rows, recipients_from_rows, usd_cents,
 )
 
 
@@ -181,3 +181,16 @@ def test_rows_from_a_polars_frame():
     assert (form.gross_1a, form.months_5[0], form.months_5[1]) == (500_001, 250_001, 250_000)
     with pytest.raises(ValueError, match="payment ch_x: field amount_cents must be integer cents"):
         payments_from_rows([{"source_id": "ch_x", "recipient_id": "a", "paid_on": "2024-01-01", "amount_cents": 1.5}])
+
+
+def test_recipients_from_sandbox_tax_profiles():
+    rows = [
+        {"account": "acct_1", "legal_name": "Ada L", "tin_type": "SSN", "tin": "536-90-4399", "is_us": 1,
+         "address_line1": "1 A St", "city": "Austin", "state": "tx", "postal_code": "73301", "country": "US",
+         "backup_withholding": 0},
+        {"account": "acct_2", "legal_name": "Bo", "tin_type": None, "tin": None, "is_us": 0,
+         "address_line1": "2 B St", "city": "Lyon", "state": None, "postal_code": "69001", "country": "FR",
+         "backup_withholding": 0},
+    ]
+    [r] = recipients_from_rows(rows)
+    assert (r.recipient_id, r.name, r.state, r.zip_code, r.backup_withholding) == ("acct_1", "Ada L", "TX", "73301", False)

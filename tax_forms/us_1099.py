@@ -231,6 +231,9 @@ class Returns:
     exceptions: list[TinException]
     below_threshold: list[str]  # recipient ids
     tin_checks: dict[str, TinCheck]
+    # paid in the year but no US tax profile: foreign creators (W-8BEN on file, no 1099) or US
+    # persons still owing a W-9; the caller knows which from the account's country
+    no_us_profile: list[str] = field(default_factory=list)
 
     @property
     def federal_forms(self) -> list:
@@ -250,7 +253,7 @@ def _select(form_name, aggregates, recipients, tax_year, amount_of, count_of) ->
         agg = aggregates[recipient_id]
         recipient = by_id.get(recipient_id)
         if recipient is None:
-            out.exceptions.append(TinException(recipient_id, form_name, mask_tin(None), "no US tax profile (W-9)"))
+            out.no_us_profile.append(recipient_id)
             continue
         check = check_tin(recipient.tin, recipient.tin_type)
         out.tin_checks[recipient_id] = check

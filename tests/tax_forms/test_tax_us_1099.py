@@ -123,7 +123,7 @@ def test_invalid_and_missing_tins_go_to_exceptions_masked():
     assert by_id["acct_X"].masked_tin == "***-**-1120"
     assert "078" not in repr(by_id["acct_X"]) and "24%" in by_id["acct_X"].consequence
     assert by_id["acct_Y"].reason == "missing TIN"
-    assert by_id["acct_Z"].reason == "no US tax profile (W-9)"
+    assert "acct_Z" not in by_id and result.no_us_profile == ["acct_Z"]
 
 
 def test_state_only_recipient_is_flagged_not_federal():

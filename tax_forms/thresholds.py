@@ -84,7 +84,10 @@ THRESHOLDS: tuple[ThresholdRule, ...] = (
     ThresholdRule(
         "1099-NEC", "US", 2027, None, 200_000, "at_least",
         source=f"{PL_119_21} sec. 70433 (inflation adjustment after 2026)",
-        note="PLACEHOLDER: replace with the inflation-adjusted amount the IRS announces for each year.",
+        note=(
+            "PLACEHOLDER: from 2027 the $2,000 is adjusted for inflation each year, rounded to the "
+            "nearest $100; replace with the amount the IRS announces for each year."
+        ),
     ),
     # --- States with a 1099-K threshold below the federal one (tax year 2025) ---
     ThresholdRule("1099-K", "DC", 2025, None, 60_000, "at_least",
@@ -108,7 +111,8 @@ THRESHOLDS: tuple[ThresholdRule, ...] = (
 )
 
 # Form 1099 backup withholding rate: IRC 3406(a)(1), the fourth-lowest rate in IRC 1(c) = 24%
-# (TCJA, made permanent by P.L. 119-21).
+# (TCJA, made permanent by P.L. 119-21). P.L. 119-21 also limits backup withholding on third party
+# network transactions to payees over the 6050W(e) threshold (see the IRS's proposed regulations).
 BACKUP_WITHHOLDING_RATE = "0.24"
 
 

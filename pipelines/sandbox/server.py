@@ -899,6 +899,14 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self.fault_latency = faults.latency_s if faults else 0.0
         super().__init__(address, SandboxHandler)
 
+    def get_request(self):
+        sock, address = super().get_request()
+        try:  # a whole page fits in the kernel buffer, so a slow reader never stalls a thread early
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+        except OSError:
+            pass
+        return sock, address
+
 
 class SandboxHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -1008,8 +1016,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache, no-store")
         for name, value in reply.headers.items():
             self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
+        # one write for head and body: one syscall, no small-packet stall on keep-alive
+        self._headers_buffer.append(b"\r\n")
+        self._headers_buffer.append(reply.body)
+        data = b"".join(self._headers_buffer)
+        self._headers_buffer = []
+        self.wfile.write(data)
 
     def date_time_string(self, timestamp: float | None = None) -> str:
         """Every response is dated by the world clock, which ingestion treats as "now"."""

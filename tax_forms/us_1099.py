@@ -269,7 +269,9 @@ def _select(form_name, aggregates, recipients, tax_year, amount_of, count_of) ->
             out.below_threshold.append(recipient_id)
             continue
         agg.state_filing_flag = state_flag
-        if recipient.backup_withholding and agg.withholding_4 == 0:
+        # only on payments the IRS requires reported (for TPSOs, P.L. 119-21 limits backup
+        # withholding to payees over the 6050W(e) threshold)
+        if recipient.backup_withholding and agg.withholding_4 == 0 and required:
             agg.withholding_4 = backup_withholding(amount)
             agg.sources["4"] = list(agg.sources.get("1a") or agg.sources.get("1") or [])
         agg.state_6 = recipient.state.upper()

@@ -128,10 +128,11 @@ def test_invalid_and_missing_tins_go_to_exceptions_masked():
 
 def test_state_only_recipient_is_flagged_not_federal():
     pays = [Payment(f"ch_{i}", "acct_M", "2025-05-01", 5_000) for i in range(30)]  # $1,500, 30 tx
-    result = build_1099k(pays, [Recipient("acct_M", "M", "536-90-4399", "SSN", state="MA")], 2025)
+    result = build_1099k(pays, [Recipient("acct_M", "M", "536-90-4399", "SSN", state="MA", backup_withholding=True)], 2025)
     assert result.federal_forms == []
     [form] = result.state_only_forms
     assert form.state_filing_flag and form.state_6 == "MA" and form.gross_1a == 150_000
+    assert form.withholding_4 == 0  # below the federal threshold: no backup withholding
 
 
 def test_1099nec_bonuses():

@@ -61,7 +61,7 @@ RANGE_OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 # Equality filters per object type: query parameter -> JSON path of the stored payload.
 # Booleans are listed separately because JSON true/false compare as 1/0 in SQLite.
-LIST_FILTERS: dict[str, dict[str, str]] = {
+LIST_FILTERS: dict[str, dict[str, str | tuple[str, ...]]] = {
     "customer": {"email": "$.email"},
     "product": {"active": "$.active"},
     "price": {"active": "$.active", "product": "$.product", "currency": "$.currency",
@@ -69,7 +69,9 @@ LIST_FILTERS: dict[str, dict[str, str]] = {
     "promotion_code": {"active": "$.active", "code": "$.code", "coupon": "$.coupon",
                        "customer": "$.customer"},
     "subscription": {"customer": "$.customer"},
-    "invoice": {"customer": "$.customer", "subscription": "$.subscription", "status": "$.status"},
+    # since 2025-03-31.basil an invoice names its subscription under parent.subscription_details
+    "invoice": {"customer": "$.customer", "status": "$.status",
+                "subscription": ("$.parent.subscription_details.subscription", "$.subscription")},
     "invoice_payment": {"invoice": "$.invoice", "status": "$.status"},
     "credit_note": {"customer": "$.customer", "invoice": "$.invoice"},
     "payment_intent": {"customer": "$.customer"},
@@ -474,8 +476,10 @@ class Api:
                     if value not in ("true", "false"):
                         raise invalid(f"Invalid boolean: {value}", param=param)
                     value = 1 if value == "true" else 0
-                where += f" AND json_extract(payload, '{json_path}') = ?"
-                args.append(value)
+                paths = (json_path,) if isinstance(json_path, str) else json_path
+                where += " AND (" + " OR ".join(
+                    f"json_extract(payload, '{p}') = ?" for p in paths) + ")"
+                args += [value] * len(paths)
         cursor_ok: Callable[[Any], bool] = lambda row: row[3] == account
         clock = world_clock(conn)
         if name == "subscription":

@@ -56,7 +56,9 @@ def world_objects():
                            source=f"ch_{n}", status="available", available_on=CLOCK - 78 * DAY))
     objects.append(obj("invoice", "in_big", CLOCK - 70 * DAY, customer="cus_1", status="paid",
                        subscription="sub_1"))
-    objects.append(obj("invoice", "in_small", CLOCK - 69 * DAY, customer="cus_2", status="open"))
+    objects.append(obj("invoice", "in_small", CLOCK - 69 * DAY, customer="cus_2", status="open",
+                       subscription=None, parent={"type": "subscription_details",
+                                                  "subscription_details": {"subscription": "sub_3"}}))
     for n in range(1, 26):  # 25 lines: an invoice whose lines take nine pages of three
         objects.append({"id": f"il_{n:02d}", "object": "line_item", "amount": 100 * n,
                         "currency": "usd", "livemode": False, "created": CLOCK - 70 * DAY,
@@ -203,6 +205,7 @@ def test_subscriptions_status(client):
 def test_other_filters(client):
     assert page_ids(client, "/v1/invoices", customer="cus_2") == ["in_small"]
     assert page_ids(client, "/v1/invoices", subscription="sub_1") == ["in_big"]
+    assert page_ids(client, "/v1/invoices", subscription="sub_3") == ["in_small"]  # basil+ shape
     assert page_ids(client, "/v1/charges", customer="cus_3") == ["ch_3"]
     assert page_ids(client, "/v1/balance_transactions", type="charge") == ["txn_p3", "txn_p2", "txn_p1"]
     assert page_ids(client, "/v1/balance_transactions", type="payment") == []

@@ -931,11 +931,20 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self.handle_api("DELETE")
 
+    def do_PUT(self) -> None:
+        self.handle_api("PUT")
+
+    def do_PATCH(self) -> None:
+        self.handle_api("PATCH")
+
     def handle_api(self, method: str) -> None:
         server = self.server
         request_id = "req_" + base62(int.from_bytes(os.urandom(12), "big"), 14)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        body = self.rfile.read(length) if length > 0 else b""
         if server.fault_latency:
             time.sleep(server.fault_latency)
         if server.faults is not None:
@@ -963,7 +972,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             split = urlsplit(self.path)
             pairs = parse_qsl(split.query, keep_blank_values=True)
             if method == "POST" and body:
-                pairs += parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+                pairs += parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
             params = parse_params(pairs)
             headers = {k.lower(): v for k, v in self.headers.items()}
             reply = server.api.route(method, split.path, conn, account, params, headers, request_id)

@@ -12,6 +12,8 @@ Schema (the contract between `simulate` and `server`):
 - `meta`: `clock` (the world's now, epoch seconds), `start`, `seed`, `size`, `api_key`, `api_version`.
 - `idempotency`: answers of POST requests by (account, Idempotency-Key).
 - `tax_profiles`: creators' W-9-like data; never part of any Stripe object.
+- `fx_rates`: the world's daily reference rates (units of `currency` per 1 USD, exact decimal
+  text), from which the sandbox publishes an ECB-format rates file.
 """
 from __future__ import annotations
 
@@ -52,6 +54,12 @@ CREATE TABLE IF NOT EXISTS tax_profiles (
     postal_code          TEXT,
     country              TEXT NOT NULL,
     backup_withholding   INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS fx_rates (
+    day      TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    per_usd  TEXT NOT NULL,
+    PRIMARY KEY (day, currency)
 );
 """
 

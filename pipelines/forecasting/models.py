@@ -127,7 +127,7 @@ def _sarimax(name: str, order: tuple, seasonal_order: tuple, trend: str | None):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = SARIMAX(y, order=order, seasonal_order=seasonal_order, trend=trend)
-            fitted = model.fit(disp=False, maxiter=200)
+            fitted = model.fit(disp=False)
             result = fitted.get_forecast(steps=horizon)
             point = np.asarray(result.predicted_mean, dtype=float)
             ci80 = np.asarray(result.conf_int(alpha=0.20), dtype=float)

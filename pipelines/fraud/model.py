@@ -2,8 +2,10 @@
 
 - Features are the `features.FEATURE_COLUMNS`, transformed (log1p of counts and days, log of
   amount ratios) and standardised with the training means and deviations.
-- Fitted with a small ridge penalty (`GLM.fit_regularized`, L1_wt=0) so a rare pattern that
-  perfectly separates the training labels does not send a coefficient to infinity.
+- Fitted with a small ridge penalty on the coefficients, not the intercept
+  (`GLM.fit_regularized`, L1_wt=0) so a rare pattern that perfectly separates the training
+  labels does not send a coefficient to infinity. A feature constant in training keeps a 0
+  coefficient (it cannot be estimated, and must not move scores when it varies later).
 - Negatives may be down-sampled (`negatives_per_positive`) with a seeded generator; the
   intercept is then corrected by log(kept share of negatives) so scores stay calibrated
   probabilities. Same data + same seed -> the same coefficients.
@@ -104,15 +106,20 @@ def fit(frame: pl.DataFrame, labels: Sequence[int], *, features: Sequence[str] =
         kept_share = wanted / negatives.size
     means = x[keep].mean(axis=0)
     deviations = x[keep].std(axis=0)
-    deviations[deviations == 0] = 1.0
+    varying = deviations > 0  # a constant feature carries no information: its coefficient stays 0
+    deviations[~varying] = 1.0
     z = (x[keep] - means) / deviations
-    design = np.column_stack([np.ones(z.shape[0]), z])
+    design = np.column_stack([np.ones(z.shape[0]), z[:, varying]])
+    penalty = np.full(design.shape[1], RIDGE_ALPHA)
+    penalty[0] = 0.0  # the intercept is not shrunk
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = GLM(y[keep], design, family=Binomial()).fit_regularized(
-            alpha=RIDGE_ALPHA, L1_wt=0.0, maxiter=500)
-    params = np.asarray(result.params, dtype=float).copy()
-    params[0] += np.log(kept_share)  # prior correction for down-sampled negatives
+            alpha=penalty, L1_wt=0.0)
+    fitted = np.asarray(result.params, dtype=float)
+    params = np.zeros(len(features) + 1)
+    params[0] = fitted[0] + np.log(kept_share)  # prior correction for down-sampled negatives
+    params[1:][varying] = fitted[1:]
     return FraudModel(tuple(features), means, deviations, params)
 
 

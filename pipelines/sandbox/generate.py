@@ -70,6 +70,9 @@ def generate_world(path: str | Path, *, size: str = "small", seed: int = 42,
     conn = store.connect(path)
     try:
         conn.execute("PRAGMA synchronous=OFF")
+        # bulk load without the list indexes, built once at the end (much faster than row by row)
+        conn.execute("DROP INDEX IF EXISTS objects_list")
+        conn.execute("DROP INDEX IF EXISTS objects_parent")
         sim = Simulation(preset, seed, start, end, stripe.api_version)
         sim.conn = conn
         sim.run_until(end, conn=conn, flush_every_days=FLUSH_EVERY_DAYS)
@@ -78,6 +81,7 @@ def generate_world(path: str | Path, *, size: str = "small", seed: int = 42,
                                ("api_version", stripe.api_version), ("api_key", api_key_for(seed))):
                 store.set_meta(conn, key, value)
         sim.flush(conn, final=True)
+        conn.executescript(store.SCHEMA)
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:

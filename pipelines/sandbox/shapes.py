@@ -75,9 +75,15 @@ for _name, _obj in _RAW.items():
     _TEMPLATES[_name] = orjson.dumps(_obj)
 
 
+_PARSED: dict[str, dict] = {name: orjson.loads(raw) for name, raw in _TEMPLATES.items()}
+
+
 def template(name: str) -> dict:
-    """A fresh, independent copy of the cleaned template of Stripe resource `name`."""
-    return orjson.loads(_TEMPLATES[name])
+    """A fresh top-level copy of the cleaned template of Stripe resource `name`.
+
+    Nested values are shared with the template for speed: builders replace top-level keys
+    (never mutate a nested template value in place)."""
+    return dict(_PARSED[name])
 
 
 def fixture_keys(name: str) -> frozenset[str]:

@@ -202,7 +202,7 @@ class Simulation(Payments):
         for _ in range(poisson(rng, 0.004 * len(self.active) * season(t0) ** 2)):
             self.schedule(t0 + rng.randrange(DAY), "tip")
         for _ in range(poisson(rng, self.preset.card_testing_bursts_per_month / 30)):
-            self.schedule(t0 + rng.randrange(DAY - 900), "card_testing")
+            self.schedule(t0 + rng.randrange(DAY - 2400), "card_testing")
         self.schedule(t0 + 9 * 3600, "payouts")
         while self.agenda and self.agenda[0][0] < t1:
             when, _, kind, args = heapq.heappop(self.agenda)
@@ -244,7 +244,7 @@ class Simulation(Payments):
             sched["weekly_anchor"] = WEEKDAYS[anchor]
         if schedule == "monthly":
             sched["monthly_anchor"] = anchor
-        settings = acct["settings"]
+        settings = dict(acct["settings"])
         settings["payouts"] = {"debit_negative_balances": True, "schedule": sched, "statement_descriptor": None}
         settings["dashboard"] = {"display_name": name, "timezone": "Etc/UTC"}
         acct.update({
@@ -261,7 +261,7 @@ class Simulation(Payments):
                                                "last4": people.bank_last4(rng), "status": "new",
                                                "default_for_currency": True}],
                                              f"/v1/accounts/{aid}/external_accounts"),
-            "payouts_enabled": verified, "requirements": requirements,
+            "payouts_enabled": verified, "requirements": requirements, "settings": settings,
             "tos_acceptance": {"date": t, "ip": people.ip_address(rng), "user_agent": None},
             "metadata": {"creator_name": name},
         })
@@ -730,11 +730,8 @@ class Simulation(Payments):
                              "next_payment_attempt": t + 3 * DAY if not first and sub.fails < 4 else None},
                     event="invoice.payment_failed")
         if first:
-            sub.status = "incomplete_expired"
-            self.update(sub_obj, t + 82800, {"status": "incomplete_expired", "ended_at": t + 82800})
-            self.update(inv, t + 82800, {"status": "void", "status_transitions": {**inv["status_transitions"], "voided_at": t + 82800}},
-                        event="invoice.voided")
-            self.deactivate(sub)
+            sub.status = "incomplete"
+            self.schedule(t + 82800, "expire", sub.id, inv["id"])
             return False
         sub.open_invoice, sub.open_pi = inv["id"], pi["id"]
         if sub.fails >= 4:
@@ -748,6 +745,16 @@ class Simulation(Payments):
             self.update(sub_obj, t, {"status": "past_due"})
         self.schedule(t + (3, 2, 2)[sub.fails - 1] * DAY, "retry", sub.id, inv["id"])
         return False
+
+    def do_expire(self, t: int, sid: str, inv_id: str) -> None:
+        """A first payment that never succeeded: the subscription expires after 23 hours."""
+        sub = self.subs[sid]
+        sub.status = "incomplete_expired"
+        self.update(self.get(sid), t, {"status": "incomplete_expired", "ended_at": t})
+        inv = self.get(inv_id)
+        self.update(inv, t, {"status": "void", "status_transitions": {**inv["status_transitions"], "voided_at": t}},
+                    event="invoice.voided")
+        self.deactivate(sub)
 
     def do_retry(self, t: int, sid: str, inv_id: str) -> None:
         sub = self.subs[sid]
@@ -931,7 +938,7 @@ class Simulation(Payments):
     def do_efw_refund(self, t: int, info: ChargeInfo) -> None:
         """An EFW with no dispute: the platform refunds the payment as fraudulent."""
         self.early_fraud_warning(t, info, "misc")
-        self.refund(t + 3600, info, info.amount, reason="fraudulent")
+        self.schedule(t + 3600, "refund", info, info.amount, "fraudulent", False)
 
     def do_dispute(self, t: int, info: ChargeInfo, reason: str, inquiry: bool, won: bool) -> None:
         dp = self.open_dispute(t, info, reason, inquiry=inquiry)
@@ -1009,14 +1016,16 @@ class Simulation(Payments):
         cards = [people.card(rng, card_country) for _ in range(rng.randint(1, 3))]
         ips = [people.ip_address(rng) for _ in range(rng.randint(1, 2))]
         for _ in range(rng.randint(5, 12)):
-            when = t + rng.randrange(7 * DAY)
-            country = people.pick_country(rng, creator=False)
-            idx = self.new_customer(when, country=country, card=dict(rng.choice(cards)),
-                                    ip=rng.choice(ips), ip_country=rng.choice(("NG", "RU", "VN", "US")),
-                                    ring=ring)
-            self.schedule(when + 60, "signup", idx, cidx, rng.choice(("vip", "superfan")), "month")
-            for _ in range(rng.randint(1, 4)):
-                self.schedule(when + rng.randrange(14 * DAY), "ring_tip", idx, cidx)
+            self.schedule(t + rng.randrange(7 * DAY), "ring_member", ring, cidx, cards, ips)
+
+    def do_ring_member(self, t: int, ring: int, cidx: int, cards: list, ips: list) -> None:
+        rng = self.rng
+        country = people.pick_country(rng, creator=False)
+        idx = self.new_customer(t, country=country, card=dict(rng.choice(cards)), ip=rng.choice(ips),
+                                ip_country=rng.choice(("NG", "RU", "VN", "US")), ring=ring)
+        self.schedule(t + 60, "signup", idx, cidx, rng.choice(("vip", "superfan")), "month")
+        for _ in range(rng.randint(1, 4)):
+            self.schedule(t + rng.randrange(14 * DAY), "ring_tip", idx, cidx)
 
     def do_ring_tip(self, t: int, customer: int, creator: int) -> None:
         cust, cr = self.customers[customer], self.creators[creator]

@@ -1,5 +1,6 @@
 {#-
-  One row per calendar day and currency: the ECB reference rate of that day, or of the last
+  One row per calendar day (up to the later of the last ECB date and the last balance
+  transaction) and currency: the ECB reference rate of that day, or of the last
   business day before it (weekends and holidays carry the last rate forward). Rates stay as the
   ECB publishes them (units per 1 EUR) so that a conversion can divide once, exactly
   (macro convert_minor_cross); rate_to_reporting is for reading only.
@@ -25,7 +26,6 @@ bounds as (
         (select max(d) from (
             select max(rate_date) as d from ecb_with_euro
             union all select cast(max(created_at) as date) from {{ ref('stg_stripe__balance_transactions') }}
-            union all select current_date
         ) as ends) as last_day
     from ecb_with_euro
 ),

@@ -99,3 +99,24 @@ def test_plot_is_a_png():
                              models=("naive",))
     png = plot_forecast(result, "USD")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
+
+
+def test_tables_have_the_warehouse_shapes():
+    from pipelines.forecasting.tables import (
+        FORECAST_BACKTEST_SCHEMA,
+        REVENUE_FORECAST_SCHEMA,
+        forecast_backtest_frame,
+        revenue_forecast_frame,
+        summary,
+    )
+
+    done = forecast_series("s", months_from(date(2026, 1, 1), 8), [100, 110, 120, 130, 140, 150, 160, 170],
+                           horizon=3, models=("naive",))
+    none = forecast_series("t", months_from(date(2026, 1, 1), 3), [1, 2, 3])
+    fc = revenue_forecast_frame([done, none])
+    bt = forecast_backtest_frame([done, none])
+    assert dict(fc.schema) == REVENUE_FORECAST_SCHEMA and dict(bt.schema) == FORECAST_BACKTEST_SCHEMA
+    assert fc["point"].to_list() == [170, 170, 170] and fc["month"].to_list()[0] == date(2026, 9, 1)
+    # 8 months, first origin 6: origins 6 and 7 -> horizon 1 scored twice, horizon 2 once
+    assert bt.select("horizon", "n_origins").rows() == [(1, 2), (2, 1)]
+    assert summary(none)["reason"] == "only 3 months of history; at least 6 are needed for a forecast"

@@ -69,3 +69,18 @@ def test_split_needs_more_than_the_test_months(scored_world):
     one_month = features.filter(pl.col("created_at").dt.month() == 1)
     with pytest.raises(ValueError, match="1 months of charges"):
         split_by_month(one_month)
+
+
+def test_run_fraud_produces_every_table():
+    from pipelines.fraud.run import CHARGE_FRAUD_SCORES_SCHEMA, run_fraud
+
+    charges, customers, efws = world()
+    run = run_fraud(charges, customers, None, efws, seed=2)
+    succeeded = charges.filter(pl.col("status") == "succeeded").height
+    assert dict(run.charge_fraud_scores.schema) == CHARGE_FRAUD_SCORES_SCHEMA
+    assert run.charge_fraud_scores.height == succeeded
+    assert run.report.auc >= 0.85
+    assert set(run.creator_risk["status"]) <= {"ok", "watch", "hold"}
+    # every fraud warning is on a succeeded charge of the world: the platform counts them all
+    assert run.platform_fraud_rate["fraud"].sum() == efws.height
+    assert run.platform_fraud_rate["charges"].sum() == succeeded

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 
+import orjson
+
 from . import people
 from .catalogue import (CUSTOM_USD, INTERVAL_WEIGHTS, INTERVALS, LADDER, TIER_NAMES, TIER_USD,
                         TIER_WEIGHTS, TIERS, TIP_USD, monthly_factor, nice_minor, period_end)
@@ -1071,7 +1073,6 @@ class Simulation(Payments):
             "SELECT id, account, payload FROM objects WHERE object = 'payout' AND created >= ? "
             "ORDER BY seq", (since - 7 * DAY,)).fetchall()
         adopted = 0
-        import orjson
         for pid, account, payload in rows:
             if pid in self.payout_ids:
                 continue
@@ -1083,14 +1084,14 @@ class Simulation(Payments):
             self.objs[pid] = po
             self.loaded.add(pid)
             txn_id = po.get("balance_transaction")
-            has_txn = bool(txn_id) and conn.execute("SELECT 1 FROM objects WHERE id = ?", (txn_id,)).fetchone()
+            txn_row = conn.execute("SELECT payload FROM objects WHERE id = ?", (txn_id,)).fetchone() if txn_id else None
             bal = self.balance(account, po["currency"])
-            if not has_txn:
+            if txn_row is None:
                 txn = self.bt(max(po["created"], since), account, -po["amount"], po["currency"], "payout", "payout",
                               pid, description="STRIPE PAYOUT")
                 po["balance_transaction"] = txn["id"]
-            else:
-                bal.available -= po["amount"]
+            else:  # the server booked it (net includes an instant payout's fee)
+                bal.available += orjson.loads(txn_row[0])["net"]
             arrival = po.get("arrival_date") or day_floor(po["created"]) + 2 * DAY
             if po.get("method") == "instant":
                 arrival = po["created"] + 1800

@@ -172,7 +172,6 @@ class WorldBook:
         """Insert the new objects in creation order, rewrite the changed old ones; at the end
         also save balances and the simulation state. Afterwards objects are read back on demand."""
         conn.executescript(STATE_SCHEMA)
-        start_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM objects").fetchone()[0]
         dumps = orjson.dumps
         objs, evb = self.objs, self.event_bytes
 
@@ -182,6 +181,9 @@ class WorldBook:
                 yield (start_seq + i, oid, obj_type, account, created, parent, etype, payload.decode())
 
         with conn:
+            # the server may append rows (POST /v1/payouts) concurrently: take the write lock first
+            conn.execute("BEGIN IMMEDIATE")
+            start_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM objects").fetchone()[0]
             conn.executemany(
                 "INSERT INTO objects(seq, id, object, account, created, parent, type, payload) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows())

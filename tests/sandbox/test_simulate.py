@@ -359,7 +359,8 @@ def test_advance_one_day(small_world, tmp_path):
     conn.close()
 
 
-def test_advance_adopts_a_server_created_payout(small_world, tmp_path):
+@pytest.mark.parametrize("server_booked_fee", [None, 50])
+def test_advance_adopts_a_server_created_payout(small_world, tmp_path, server_booked_fee):
     path = tmp_path / "po.sqlite"
     shutil.copy(small_world, path)
     conn = sqlite3.connect(path)
@@ -373,6 +374,17 @@ def test_advance_adopts_a_server_created_payout(small_world, tmp_path):
                    "arrival_date": clock + 2 * DAY, "status": "pending", "automatic": False,
                    "balance_transaction": None, "failure_code": None, "failure_balance_transaction": None})
     seq = conn.execute("SELECT MAX(seq) FROM objects").fetchone()[0] + 1
+    if server_booked_fee is not None:  # the server wrote the payout's BT itself (instant fee)
+        fee = server_booked_fee
+        payout["balance_transaction"] = "txn_server000000000000000000"
+        txn = {"id": payout["balance_transaction"], "object": "balance_transaction", "amount": -amount,
+               "fee": fee, "net": -amount - fee, "currency": currency, "source": payout["id"],
+               "fee_details": [{"amount": fee, "currency": currency, "type": "stripe_fee"}],
+               "reporting_category": "payout", "type": "payout", "status": "available",
+               "available_on": clock + 10, "created": clock + 10}
+        conn.execute("INSERT INTO objects(seq, id, object, account, created, payload) "
+                     "VALUES (?, ?, 'balance_transaction', ?, ?, ?)", (seq, txn["id"], acct, clock + 10, json.dumps(txn)))
+        seq += 1
     conn.execute("INSERT INTO objects(seq, id, object, account, created, payload) VALUES (?, ?, 'payout', ?, ?, ?)",
                  (seq, payout["id"], acct, clock + 10, json.dumps(payout)))
     conn.commit()
@@ -383,6 +395,7 @@ def test_advance_adopts_a_server_created_payout(small_world, tmp_path):
     assert stored["status"] in ("paid", "failed") and stored["balance_transaction"]
     bt = orjson.loads(conn.execute("SELECT payload FROM objects WHERE id = ?", (stored["balance_transaction"],)).fetchone()[0])
     assert bt["amount"] == -amount and bt["source"] == payout["id"]
+    assert bt["net"] == -amount - (server_booked_fee or 0)
     types = {r[0] for r in conn.execute("SELECT type FROM objects WHERE object = 'event' AND account = ? "
                                         "AND json_extract(payload, '$.data.object.id') = ?", (acct, payout["id"]))}
     assert types & {"payout.paid", "payout.failed"}

@@ -64,11 +64,17 @@ def origins(n: int, first_train: int, max_origins: int, horizons: int = HORIZONS
 
 
 def backtest(series: str, values: Sequence[float], models: Sequence[ModelSpec], *,
-             max_origins: int = 6, horizons: int = HORIZONS, seed: int = 0) -> list[ForecastBacktestRow]:
-    """Score each model at each origin; one row per (model, horizon) that has at least one origin."""
+             max_origins: int = 6, horizons: int = HORIZONS, seed: int = 0,
+             failures: dict[str, str] | None = None) -> list[ForecastBacktestRow]:
+    """Score each model at each origin; one row per (model, horizon) that has at least one origin.
+
+    A model that raises or returns a non-finite forecast at any origin is left out entirely (no
+    rows) and, when `failures` is given, recorded there with the error: one odd creator series
+    must not stop the other series, and a model is never chosen on a partial record."""
     y = np.asarray([float(v) for v in values])
     if not models:
         return []
+    failed: dict[str, str] = {} if failures is None else failures
     first_train = max(spec.min_history for spec in models)
     starts = origins(y.size, first_train, max_origins, horizons)
     acc = {(spec.name, h): _Accumulator() for spec in models for h in range(1, horizons + 1)}
@@ -77,7 +83,17 @@ def backtest(series: str, values: Sequence[float], models: Sequence[ModelSpec], 
         train, truth = y[:t], y[t:t + steps]
         scale = mase_scale(train)
         for spec in models:
-            fc = spec.fit_forecast(train, steps, seed)
+            if spec.name in failed:
+                continue
+            try:
+                fc = spec.fit_forecast(train, steps, seed)
+            except Exception as exc:  # noqa: BLE001 - statsmodels raises many kinds on odd data
+                failed[spec.name] = f"origin {t}: {type(exc).__name__}: {exc}"
+                continue
+            if not all(np.all(np.isfinite(b[:steps])) for b in
+                       (fc.point, fc.lower_80, fc.upper_80, fc.lower_95, fc.upper_95)):
+                failed[spec.name] = f"origin {t}: non-finite forecast"
+                continue
             scaled = scaled_errors(truth, fc.point[:steps], scale) if scale.value > 0 else [None] * steps
             for i in range(steps):
                 a = acc[(spec.name, i + 1)]
@@ -90,6 +106,8 @@ def backtest(series: str, values: Sequence[float], models: Sequence[ModelSpec], 
                 a.in95.extend(inside([truth[i]], [fc.lower_95[i]], [fc.upper_95[i]]))
     rows = []
     for spec in models:
+        if spec.name in failed:
+            continue
         for h in range(1, horizons + 1):
             a = acc[(spec.name, h)]
             if a.n == 0:

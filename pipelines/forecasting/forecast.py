@@ -21,11 +21,12 @@ import numpy as np
 from pipelines.forecasting.backtest import ForecastBacktestRow, backtest
 from pipelines.forecasting.models import (
     BY_NAME,
+    ModelForecast,
     MIN_HISTORY,
     MIN_SEASONAL_HISTORY,
     eligible,
 )
-from pipelines.forecasting.select import select_model
+from pipelines.forecasting.select import Selection, ranked_models, select_model
 
 HORIZON = 12
 
@@ -87,6 +88,24 @@ def _check_history(series: str, months: Sequence[date], values: Sequence) -> lis
     return list(values)
 
 
+def _fit_final(series: str, y: np.ndarray, horizon: int, seed: int, choice: Selection,
+               ranked: list[str], notes: list[str]) -> tuple[Selection, ModelForecast]:
+    """Fit the chosen model on all history; if it fails there, the next best, then naive."""
+    fallbacks = [choice.model] + [n for n in ranked if n != choice.model] + ["naive"]
+    for name in dict.fromkeys(fallbacks):
+        try:
+            fc = BY_NAME[name].fit_forecast(y, horizon, seed)
+        except Exception as exc:  # noqa: BLE001
+            notes.append(f"{name} failed on the full history ({type(exc).__name__}: {exc})")
+            continue
+        if all(np.all(np.isfinite(b)) for b in (fc.point, fc.lower_80, fc.upper_80, fc.lower_95, fc.upper_95)):
+            if name == choice.model:
+                return choice, fc
+            return Selection(name, None, f"{choice.model} failed on the full history: fell back to {name}"), fc
+        notes.append(f"{name} gave a non-finite forecast on the full history")
+    raise ValueError(f"series {series!r}: no model could forecast it")
+
+
 def forecast_series(series: str, months: Sequence[date], values: Sequence[int | Decimal], *,
                     horizon: int = HORIZON, seed: int = 0, max_origins: int = 6,
                     models: Sequence[str] | None = None) -> SeriesForecast:
@@ -109,11 +128,16 @@ def forecast_series(series: str, months: Sequence[date], values: Sequence[int | 
                             "only non-seasonal models compete")
     if not specs:
         raise ValueError(f"series {series!r}: none of the requested models {models} is eligible")
-    result.backtest = backtest(series, y, specs, max_origins=max_origins, seed=seed)
+    failures: dict[str, str] = {}
+    result.backtest = backtest(series, y, specs, max_origins=max_origins, seed=seed, failures=failures)
+    for name, error in failures.items():
+        result.notes.append(f"{name} left out: failed in the backtest ({error})")
     if any(row.mase_m != 12 for row in result.backtest):
         result.notes.append("some backtest origins had <= 12 months: MASE scaled by naive (m=1)")
-    choice = select_model(result.backtest, [s.name for s in specs])
-    fc = BY_NAME[choice.model].fit_forecast(y, horizon, seed)
+    allowed = [s.name for s in specs if s.name not in failures]
+    choice = select_model(result.backtest, allowed)
+    choice, fc = _fit_final(series, y, horizon, seed, choice, ranked_models(result.backtest, allowed),
+                            result.notes)
     last = months[-1]
     result.forecast = [
         RevenueForecastRow(series, add_months(last, h + 1),

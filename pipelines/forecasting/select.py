@@ -28,6 +28,13 @@ def mean_mase_by_model(rows: Sequence[ForecastBacktestRow]) -> dict[str, float]:
     return {model: sum(v) / len(v) for model, v in per_model.items()}
 
 
+def ranked_models(rows: Sequence[ForecastBacktestRow], allowed: Sequence[str]) -> list[str]:
+    """Allowed models with a backtest MASE, best first (ties to the simpler)."""
+    scores = mean_mase_by_model(rows)
+    order = [spec.name for spec in CANDIDATES if spec.name in allowed]
+    return sorted((n for n in order if n in scores), key=lambda n: (scores[n], order.index(n)))
+
+
 def select_model(rows: Sequence[ForecastBacktestRow], allowed: Sequence[str]) -> Selection:
     """The allowed model with the lowest mean backtest MASE."""
     scores = mean_mase_by_model(rows)
@@ -35,7 +42,9 @@ def select_model(rows: Sequence[ForecastBacktestRow], allowed: Sequence[str]) ->
     scored = [name for name in order if name in scores]
     if not scored:
         fallback = "naive" if "naive" in allowed else order[0]
-        return Selection(fallback, None, "no backtest origin available: naive baseline by default")
+        why = ("backtest MASE undefined (flat in-sample history)" if rows
+               else "no backtest origin available")
+        return Selection(fallback, None, f"{why}: naive baseline by default")
     best = min(scored, key=lambda name: (scores[name], order.index(name)))
     return Selection(best, scores[best],
                      f"lowest mean backtest MASE over horizons 1-6 ({scores[best]:.3f})")

@@ -77,3 +77,29 @@ def test_a_simulated_interval_model_is_deterministic_for_a_seed():
     assert np.array_equal(first.lower_95, again.lower_95)
     assert np.array_equal(first.upper_80, again.upper_80)
     assert not np.array_equal(first.lower_95, other.lower_95)  # the seed really drives it
+
+
+def test_a_failing_model_is_left_out_and_recorded():
+    from pipelines.forecasting.models import ModelSpec
+
+    def broken(history, horizon, seed=0):
+        raise np.linalg.LinAlgError("singular")
+
+    spec = ModelSpec("ets_damped", False, 6, False, broken)  # stands in for a real candidate
+    failures = {}
+    rows = backtest("s", [10, 12, 11, 13, 12, 14, 13, 15], [BY_NAME["naive"], spec],
+                    max_origins=1, horizons=2, failures=failures)
+    assert {r.model for r in rows} == {"naive"}
+    assert failures == {"ets_damped": "origin 6: LinAlgError: singular"}
+
+
+def test_a_flat_history_says_why_the_baseline_was_chosen():
+    from datetime import date
+
+    from pipelines.forecasting.forecast import add_months, forecast_series
+
+    months = [add_months(date(2025, 1, 1), i) for i in range(8)]
+    result = forecast_series("flat", months, [500] * 8, horizon=1, models=("naive", "ets_damped"))
+    assert result.model == "naive"
+    assert result.reason == "backtest MASE undefined (flat in-sample history): naive baseline by default"
+    assert (result.forecast[0].point, result.forecast[0].lower_95, result.forecast[0].upper_95) == (500, 500, 500)

@@ -20,6 +20,8 @@ def annual_report(data: AnnualReportData) -> Report:
         generated_at=data.generated_at,
         source=data.source,
         sections=[
+            sections.headlines_section(data.revenue, data.subscriptions, data.payouts, data.risk_by_month,
+                                       data.data_quality, months, cur),
             sections.revenue_section(data.revenue, months, cur, by_month_table=True),
             sections.mrr_section(data.subscriptions, months, cur, by_month_table=True),
             sections.cohort_section(data.cohorts, months[-1], cur),

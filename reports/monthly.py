@@ -20,6 +20,8 @@ def monthly_report(data: MonthlyReportData) -> Report:
         generated_at=data.generated_at,
         source=data.source,
         sections=[
+            sections.headlines_section(data.revenue, data.subscriptions, data.payouts, risk,
+                                       data.data_quality, [month], cur),
             sections.revenue_section(data.revenue, [month], cur, by_month_table=False),
             sections.mrr_section(data.subscriptions, [month], cur, by_month_table=False),
             sections.cohort_section(data.cohorts, month, cur),

@@ -71,6 +71,12 @@ def _table(table: ReportTable, width: float) -> list:
     return [Paragraph(f"<b>{escape(table.title)}</b>", BODY), flow, Spacer(1, 5 * mm)]
 
 
+def _side_by_side(section) -> bool:
+    """A short two-column table and one chart share the width (the headlines on page 1)."""
+    return (len(section.tables) == 1 and len(section.charts) == 1 and len(section.tables[0].columns) <= 2
+            and len(section.tables[0].rows) <= 14)
+
+
 def _numbered_canvas(report: Report):
     header = f"{report.title}  |  {report.period}  |  generated {display(report.generated_at)}"
 
@@ -115,13 +121,20 @@ def write_pdf(report: Report, path: Path) -> Path:
             story.append(KeepTogether([head, Paragraph(f"Not available: {escape(section.unavailable)}", NA)]))
             continue
         first: list = [head] + [Paragraph(escape(n), BODY) for n in section.notes]
-        # the exact figures first, then the pictures of them
-        rest: list = []
-        for table in section.tables:
-            rest.extend(_table(table, width))
+        if _side_by_side(section):
+            chart = section.charts[0]
+            pair = Table([[_table(section.tables[0], width / 2)[:2], _image(chart.png, width * 0.55, 80 * mm)]],
+                         colWidths=[width * 0.42, width * 0.58], hAlign="LEFT",
+                         style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+            story.append(KeepTogether(first + [pair, Spacer(1, 4 * mm)]))
+            continue
+        # the main table's exact figures first, then its chart, then the detail tables
+        tables = [_table(t, width) for t in section.tables]
+        rest: list = tables[0] if tables else []
         for chart in section.charts:
-            rest.append(_image(chart.png, width * 0.7, 80 * mm))
-            rest.append(Spacer(1, 3 * mm))
+            rest += [_image(chart.png, width * 0.62, 70 * mm), Spacer(1, 3 * mm)]
+        for flows in tables[1:]:
+            rest += flows
         story.append(KeepTogether(first + rest[:2]))
         story.extend(rest[2:])
     doc.build(story, canvasmaker=_numbered_canvas(report))

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from reports import charts
-from reports.layout import Chart, Money, Multiple, Percent, Section, Table
+from reports.layout import Chart, Money, Multiple, Percent, Section, Table, display
 from reports.model import (
     CohortCell,
     ForecastData,
@@ -99,9 +99,9 @@ def revenue_section(rows: list[RevenueMonth] | NotAvailable, months: Sequence[da
     if counts:
         section.tables.append(Table("payments_by_currency", "Payments", ["Currency", "Successful", "Failed"],
                                     [[c, s, f] for c, (s, f) in sorted(counts.items())]))
-    trend_months = sorted({r.revenue_month for r in rows if r.revenue_month <= max(months)})
-    by_month = {m: _consolidated([r for r in rows if r.revenue_month == m]) for m in trend_months}
     if by_month_table:
+        trend_months = sorted({r.revenue_month for r in rows if r.revenue_month <= max(months)})
+        by_month = {m: _consolidated([r for r in rows if r.revenue_month == m]) for m in trend_months}
         month_rows = [[_month_label(m)] + [Money(v, reporting_currency) for v in by_month[m]]
                       for m in trend_months if m in set(months)]
         if month_rows:
@@ -109,12 +109,18 @@ def revenue_section(rows: list[RevenueMonth] | NotAvailable, months: Sequence[da
         section.tables.insert(0, Table("revenue_by_month", f"Revenue by month ({reporting_currency}, consolidated)",
                                        ["Month"] + REVENUE_COLUMNS[1:], month_rows,
                                        total_rows=1 if month_rows else 0))
-    if trend_months:
-        section.charts.append(_chart(
-            "revenue_by_month", "Revenue by month",
-            charts.revenue_by_month(trend_months, [by_month[m][0] for m in trend_months],
-                                    [by_month[m][7] for m in trend_months], reporting_currency)))
     return section
+
+
+def revenue_trend_chart(rows: Sequence[RevenueMonth], until: date, reporting_currency: str) -> Chart | None:
+    """Consolidated gross volume and net revenue of every supplied month up to `until`."""
+    trend_months = sorted({r.revenue_month for r in rows if r.revenue_month <= until})
+    if not trend_months:
+        return None
+    by_month = {m: _consolidated([r for r in rows if r.revenue_month == m]) for m in trend_months}
+    return _chart("revenue_by_month", "Revenue by month (consolidated)",
+                  charts.revenue_by_month(trend_months, [by_month[m][0] for m in trend_months],
+                                          [by_month[m][7] for m in trend_months], reporting_currency))
 
 
 def _chart(name: str, title: str, png: bytes) -> Chart:
@@ -347,4 +353,59 @@ def quality_section(checks: list[QualityCheck] | NotAvailable) -> Section:
         "data_quality", "Checks", ["Check", "Target", "Result", "Blocking", "Detail"],
         [[c.check, c.target, "pass" if c.passed else "FAIL", "blocking" if c.blocking else "warn", c.detail]
          for c in sorted(checks, key=lambda c: (c.passed, not c.blocking, c.target, c.check))]))
+    return section
+
+
+# ---------------------------------------------------------------- headlines
+
+def headlines_section(data_revenue, data_subscriptions, data_payouts, data_risk, data_quality,
+                      months: Sequence[date], reporting_currency: str) -> Section:
+    """The figures a finance lead reads first, each taken from the same rows as its section below
+    (a section without data shows 'n/a' here, never a zero)."""
+    cur = reporting_currency
+    wanted = set(months)
+    rows: list[list] = []
+    if isinstance(data_revenue, NotAvailable):
+        rows += [["Gross volume (consolidated)", None], ["Platform net revenue (consolidated)", None]]
+    else:
+        totals = _consolidated([r for r in data_revenue if r.revenue_month in wanted])
+        rows += [["Gross volume (consolidated)", Money(totals[0], cur)],
+                 ["Platform net revenue (consolidated)", Money(totals[7], cur)]]
+    period = [] if isinstance(data_subscriptions, NotAvailable) else sorted(
+        (r for r in data_subscriptions if r.month in wanted), key=lambda r: r.month)
+    last = period[-1] if period else None
+    rows += [["MRR at the end of the period", last and Money(last.mrr_reporting, cur)],
+             ["ARR", last and Money(12 * last.mrr_reporting, cur)],
+             ["Net revenue retention (last month)", last and Percent(last.net_revenue_retention)],
+             ["Quick ratio (last month)", last and Multiple(last.quick_ratio)]]
+    if isinstance(data_payouts, NotAvailable):
+        rows.append(["Payouts made", None])
+    else:
+        made: dict[str, int] = defaultdict(int)
+        for p in data_payouts:
+            if p.status in MADE:
+                made[p.currency] += p.amount
+        rows.append(["Payouts made", ", ".join(display(Money(v, c)) for c, v in sorted(made.items())) or "none"])
+    if isinstance(data_risk, NotAvailable):
+        rows.append(["Fraud and dispute programmes", None])
+    else:
+        risk_rows = [r for m in sorted(data_risk) for r in data_risk[m]]
+        over = sum(r.status == "over" for r in risk_rows)
+        near = sum(r.status == "near" for r in risk_rows)
+        rows.append(["Fraud and dispute programmes",
+                     f"{over} over the line, {near} near it, of {len(risk_rows)} measures"])
+    if isinstance(data_quality, NotAvailable) or not data_quality:
+        rows.append(["Data quality", None])
+    else:
+        failed = [c for c in data_quality if not c.passed]
+        blocking = sum(c.blocking for c in failed)
+        rows.append(["Data quality", "all checks passed" if not failed else
+                     f"{len(failed)} failed ({blocking} blocking) of {len(data_quality)}"])
+    section = Section("headlines", "Headlines")
+    section.tables.append(Table("headlines", "The period at a glance", ["Figure", "Value"], rows))
+    if not isinstance(data_revenue, NotAvailable):
+        _check_reporting(data_revenue, reporting_currency, "revenue")
+        trend = revenue_trend_chart(data_revenue, max(months), reporting_currency)
+        if trend:
+            section.charts.append(trend)
     return section

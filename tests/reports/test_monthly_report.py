@@ -114,7 +114,7 @@ def test_blank_images_fail_the_check(tmp_path):
 def test_csv_pack_has_every_table_with_exact_major_units(monthly_files):
     with zipfile.ZipFile(monthly_files["monthly_report_2026-10_tables.zip"]) as archive:
         names = set(archive.namelist())
-        assert {"revenue_by_currency.csv", "payments_by_currency.csv", "mrr_waterfall.csv",
+        assert {"headlines.csv", "revenue_by_currency.csv", "payments_by_currency.csv", "mrr_waterfall.csv",
                 "subscription_metrics.csv", "cohort_revenue_retention.csv", "cohort_logo_retention.csv",
                 "top_creators.csv", "payouts_by_status.csv", "payouts_made_pending.csv", "risk_rates.csv",
                 "forecast.csv", "forecast_accuracy.csv", "data_quality.csv"} == names

@@ -415,3 +415,21 @@ class CreatorStatementData(_Checked):
                 raise ReportInputError(
                     f"CreatorStatementData.{name}: a positive amount (deductions are given as magnitudes), "
                     f"got {getattr(self, name)} for {self.creator_account_id}")
+
+
+def payout_summaries(payouts: Iterable[Mapping[str, Any]]) -> list[PayoutSummary]:
+    """Group single payouts (rows with balance_account or creator_account_id, currency, status,
+    amount; e.g. distinct payouts of `fct_payout_reconciliation_itemized` with `payout_amount`
+    renamed, or `fct_creator_payouts`) into PayoutSummary rows: the platform's own, and all
+    creators together, per currency and status. Amounts add only within one currency."""
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for i, p in enumerate(payouts):
+        account = p.get("balance_account") or p.get("creator_account_id") or "platform"
+        kind = "platform" if account == "platform" else "creators"
+        cur = _currency("payout", f"currency (row {i})", p.get("currency"))
+        amount = _minor("payout", f"amount (row {i})", p.get("amount"))
+        acc = groups.setdefault((kind, cur, str(p.get("status") or "unknown")), [0, 0])
+        acc[0] += 1
+        acc[1] += amount
+    return [PayoutSummary(kind, cur, status, n, total)
+            for (kind, cur, status), (n, total) in sorted(groups.items())]

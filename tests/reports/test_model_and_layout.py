@@ -73,3 +73,38 @@ def test_cells(cell, shown, exported):
 def test_money_cell_refuses_float():
     with pytest.raises(TypeError):
         Money(12.5, "USD")
+
+
+def test_payout_summaries_group_by_kind_currency_and_status():
+    from reports.model import PayoutSummary, payout_summaries
+
+    rows = [
+        {"balance_account": "platform", "currency": "usd", "status": "paid", "amount": 25000},
+        {"balance_account": "platform", "currency": "usd", "status": "paid", "amount": 15000},
+        {"creator_account_id": "acct_a", "currency": "eur", "status": "paid", "amount": 12000},
+        {"creator_account_id": "acct_b", "currency": "eur", "status": "paid", "amount": 18000},
+        {"creator_account_id": "acct_b", "currency": "eur", "status": "pending", "amount": 4550},
+        {"creator_account_id": "acct_c", "currency": "jpy", "status": "paid", "amount": 5000},
+    ]
+    assert payout_summaries(rows) == [
+        PayoutSummary("creators", "EUR", "paid", 2, 30000),
+        PayoutSummary("creators", "EUR", "pending", 1, 4550),
+        PayoutSummary("creators", "JPY", "paid", 1, 5000),
+        PayoutSummary("platform", "USD", "paid", 2, 40000),
+    ]
+    with pytest.raises(ReportInputError, match=r"payout.amount \(row 0\)"):
+        payout_summaries([{"balance_account": "platform", "currency": "USD", "status": "paid", "amount": 1.5}])
+
+
+def test_forecast_rows_from_the_forecasting_shapes():
+    """The forecasting module's rows (floats for accuracy) map onto the report's dataclasses."""
+    from reports.model import ForecastAccuracy, ForecastPoint
+
+    point = rows_from(ForecastPoint, [{"series": "s", "month": date(2026, 11, 1), "point": 140000,
+                                       "lower_80": 130000, "upper_80": 150000, "lower_95": 125000,
+                                       "upper_95": 155000, "model": "ets"}])[0]
+    assert point.upper_95 == 155000
+    accuracy = rows_from(ForecastAccuracy, [{"series": "s", "model": "ets", "horizon": 1, "mase": 0.812,
+                                             "mape": 4.25, "coverage_80": 0.8, "coverage_95": 1.0,
+                                             "n_origins": 6, "mase_m": 12}])[0]
+    assert (accuracy.mase, accuracy.mape, accuracy.coverage_95) == (Decimal("0.812"), Decimal("4.25"), Decimal("1.0"))

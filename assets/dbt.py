@@ -1,0 +1,121 @@
+"""The dbt project as Dagster assets: lineage from the raw Stripe landing through staging and
+intermediate models to the marts, with row counts and column schemas in the UI.
+
+`@dbt_assets` needs dbt's manifest when this module is imported. `dagster dev` (`make ui`)
+re-parses through `prepare_if_dev()`; everywhere else (`make test`, a deployed code location) the
+manifest is parsed here once when it is missing or older than the project's files, so a fresh
+checkout loads without a separate step. `make` may still run `dbt parse` ahead of time
+(`.venv/bin/dbt parse --project-dir dbt_project --profiles-dir dbt_project`) to keep imports fast.
+"""
+
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from pipelines.settings import PROJECT_ROOT, load_settings
+from pipelines.warehouse.url import parse_warehouse_url
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+# dbt resource folder (fqn[1]) -> Dagster group; sources are not grouped here, they are the
+# raw assets the ingestion defines.
+LAYER_GROUPS = {
+    "staging": "dbt_staging",
+    "intermediate": "dbt_intermediate",
+    "marts": "dbt_marts",
+}
+SEED_GROUP = "dbt_reference"
+# dbt source name -> the schema of the Dagster assets that load it (raw_stripe/<table>, raw_fx/<table>)
+SOURCE_KEY_PREFIX = {"stripe": "raw_stripe", "fx": "raw_fx"}
+
+
+# dbt lives beside the interpreter (.venv/bin); dagster-dbt looks it up on PATH, also when it
+# parses the project itself, so make sure the venv's bin folder is on it.
+_VENV_BIN = str(Path(sys.executable).parent)
+if shutil.which("dbt") is None and (Path(_VENV_BIN) / "dbt").exists():
+    os.environ["PATH"] = _VENV_BIN + os.pathsep + os.environ.get("PATH", "")
+
+
+def dbt_env() -> dict[str, str]:
+    """The variables dbt_project/profiles.yml reads, from WAREHOUSE_URL and REPORTING_CURRENCY."""
+    settings = load_settings()
+    return {
+        **parse_warehouse_url(settings.warehouse_url).dbt_env(),
+        "REPORTING_CURRENCY": settings.reporting_currency,
+    }
+
+
+def _newest_project_file(project_dir: Path) -> float:
+    newest = (project_dir / "dbt_project.yml").stat().st_mtime
+    for folder in ("models", "macros", "seeds", "tests"):
+        for path in (project_dir / folder).rglob("*"):
+            if path.suffix in (".sql", ".yml", ".yaml", ".csv", ".md"):
+                newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+@cache
+def dbt_project() -> DbtProject:
+    """The one DbtProject of the code location, with a manifest that matches the files."""
+    os.environ.update({k: v for k, v in dbt_env().items() if k not in os.environ})
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project.prepare_if_dev()
+    manifest = project.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_project_file(DBT_PROJECT_DIR):
+        project.preparer.prepare(project)
+    return project
+
+
+class CashbookDbtTranslator(DagsterDbtTranslator):
+    """One place that decides keys and groups: sources are the raw landing assets
+    (raw_stripe/<table>), models are [<schema>, <model>] grouped by layer, seeds are reference data."""
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        resource_type = props["resource_type"]
+        if resource_type == "source":
+            prefix = SOURCE_KEY_PREFIX.get(props["source_name"], props["source_name"])
+            return spec.replace_attributes(key=dg.AssetKey([prefix, props["name"]]))
+        if resource_type == "model":
+            layer = props["fqn"][1] if len(props["fqn"]) > 2 else None
+            return spec.replace_attributes(
+                key=dg.AssetKey([props["schema"], props["name"]]),
+                group_name=LAYER_GROUPS.get(layer, "dbt_other"),
+            )
+        if resource_type == "seed":
+            return spec.replace_attributes(
+                key=dg.AssetKey([props["schema"], props["name"]]), group_name=SEED_GROUP
+            )
+        return spec
+
+
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = False  # rebuild incremental models (fct_balance_transactions) from scratch
+
+
+@dbt_assets(
+    manifest=dbt_project().manifest_path,
+    project=dbt_project(),
+    dagster_dbt_translator=CashbookDbtTranslator(),
+)
+def cashbook_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+    """`dbt build` of the selected models: runs them and their tests, one invocation."""
+    os.environ.update(dbt_env())
+    args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
+    yield from (
+        dbt.cli(args, context=context).stream().fetch_row_counts().fetch_column_metadata()
+    )
+
+
+defs = dg.Definitions(
+    assets=[cashbook_dbt_assets],
+    resources={"dbt": DbtCliResource(project_dir=dbt_project())},
+)

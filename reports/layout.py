@@ -8,7 +8,7 @@ Multiple) until the last step: `display` formats for people (`pipelines.money.fo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Union
 
@@ -62,7 +62,9 @@ def display(cell: Cell) -> str:
     if isinstance(cell, int):
         return f"{cell:,}"
     if isinstance(cell, datetime):
-        return cell.strftime("%Y-%m-%d %H:%M UTC")
+        if cell.tzinfo is not None:
+            cell = cell.astimezone(timezone.utc)
+        return cell.strftime("%Y-%m-%d %H:%M UTC")  # naive times are UTC throughout (DESIGN)
     if isinstance(cell, date):
         return cell.isoformat()
     return str(cell)

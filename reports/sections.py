@@ -134,6 +134,10 @@ MOVEMENTS = (("new", "new_mrr_reporting", 1), ("expansion", "expansion_mrr_repor
              ("churn", "churn_mrr_reporting", -1), ("fx", "fx_mrr_reporting", 1))
 
 
+MOVEMENT_LABELS = {"new": "New", "expansion": "Expansion", "reactivation": "Reactivation",
+                   "contraction": "Contraction", "churn": "Churn", "fx": "FX (exchange rate only)"}
+
+
 def _movements(rows: Sequence[SubscriptionMonth]) -> list[tuple[str, int]]:
     return [(label, sign * sum(getattr(r, attr) for r in rows)) for label, attr, sign in MOVEMENTS]
 
@@ -153,14 +157,14 @@ def mrr_section(rows: list[SubscriptionMonth] | NotAvailable, months: Sequence[d
     moves = _movements(period)
     section = Section("mrr", title)
     waterfall = [["MRR at start", Money(start, cur)]]
-    waterfall += [[f"{label.capitalize()}", Money(v, cur)] for label, v in moves]
+    waterfall += [[MOVEMENT_LABELS[label], Money(v, cur)] for label, v in moves]
     waterfall.append(["MRR at end", Money(end, cur)])
     section.tables.append(Table("mrr_waterfall", f"MRR movements ({cur})", ["Movement", "Amount"], waterfall,
                                 total_rows=1))
     gap = start + sum(v for _, v in moves) - end
     if gap:
         section.notes.append(f"The movements do not reconcile with the MRR snapshots: start + movements - end = "
-                             f"{Money(gap, cur).minor} minor units of {cur}.")
+                             f"{gap} minor units of {cur}.")
     section.charts.append(_chart("mrr_waterfall", "MRR waterfall", charts.mrr_waterfall(start, moves, end, cur)))
     if by_month_table:
         section.tables.append(Table(

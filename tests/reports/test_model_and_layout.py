@@ -108,3 +108,23 @@ def test_forecast_rows_from_the_forecasting_shapes():
                                              "mape": 4.25, "coverage_80": 0.8, "coverage_95": 1.0,
                                              "n_origins": 6, "mase_m": 12}])[0]
     assert (accuracy.mase, accuracy.mape, accuracy.coverage_95) == (Decimal("0.812"), Decimal("4.25"), Decimal("1.0"))
+
+
+def test_generation_time_is_shown_in_utc():
+    from datetime import datetime, timedelta, timezone
+
+    paris = timezone(timedelta(hours=1))
+    assert display(datetime(2026, 11, 1, 7, 0, tzinfo=paris)) == "2026-11-01 06:00 UTC"
+
+
+def test_mrr_movements_that_do_not_reconcile_are_flagged():
+    from dataclasses import replace
+
+    from reports.sections import mrr_section
+    from tests.reports.sample_data import OCT, OCTOBER_MRR
+
+    ok = mrr_section([OCTOBER_MRR], [OCT], "USD", by_month_table=False)
+    assert not any("do not reconcile" in n for n in ok.notes)
+    off = mrr_section([replace(OCTOBER_MRR, mrr_reporting=114751)], [OCT], "USD", by_month_table=False)
+    # 100000 + 20000 + 5000 + 1000 - 3000 - 8000 - 250 - 114751 = -1
+    assert any("start + movements - end = -1 minor units of USD" in n for n in off.notes)

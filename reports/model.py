@@ -318,8 +318,6 @@ class QualityCheck:
 
 # ---------------------------------------------------------------- the reports
 
-Section = Any  # list of rows, a ForecastData, or NotAvailable
-
 
 def _na(reason: str):
     return field(default_factory=lambda: NotAvailable(reason))

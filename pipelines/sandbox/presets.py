@@ -18,8 +18,8 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "tiny": Preset("tiny", 8, 60, 2, 0.10, 1.0, 1),       # for fast determinism tests
     "small": Preset("small", 50, 850, 6, 0.10, 1.5, 2),
-    "demo": Preset("demo", 500, 10_000, 24, 0.07, 2.0, 5),
-    "large": Preset("large", 5_000, 100_000, 12, 0.06, 6.0, 20),
+    "demo": Preset("demo", 500, 8_600, 24, 0.07, 2.0, 5),
+    "large": Preset("large", 5_000, 70_000, 12, 0.06, 6.0, 20),
 }
 
 

@@ -157,13 +157,15 @@ def charge_fraud_scores(model: FraudModel, frame: pl.DataFrame, top: int = 3) ->
     """`finance.charge_fraud_scores`: charge_id, score (probability 0..1), top_reasons (the
     features pushing this score up most: coefficient x standardised value, positive only)."""
     contributions = model.design(frame) * model.params[1:]
-    names = np.asarray(model.features)
-    reasons = []
-    for row in contributions:
-        order = np.argsort(-row, kind="stable")[:top]
-        reasons.append([str(names[i]) for i in order if row[i] > 0])
+    names = np.asarray(model.features, dtype=object)
+    order = np.argsort(-contributions, axis=1, kind="stable")[:, :top]
+    values = np.take_along_axis(contributions, order, axis=1)
+    ranked = {f"_r{k}": pl.Series(np.where(values[:, k] > 0, names[order[:, k]], None), dtype=pl.Utf8)
+              for k in range(order.shape[1])}
+    reasons = pl.DataFrame(ranked).select(
+        pl.concat_list(list(ranked)).list.drop_nulls().alias("top_reasons"))["top_reasons"]
     return pl.DataFrame({
         "charge_id": frame["charge_id"],
         "score": model.score(frame),
-        "top_reasons": pl.Series(reasons, dtype=pl.List(pl.Utf8)),
+        "top_reasons": reasons,
     })

@@ -2,6 +2,12 @@
 and connected-account balance transactions and application fee), refunds with transfer reversals
 and fee refunds, disputes, early fraud warnings, bonuses and payouts.
 
+Money model (the brief's, which is Stripe's `transfer_data[amount]` flavour of destination
+charges): the platform books the charge (+amount, Stripe's fee) and a transfer of
+amount - application_fee_amount to the creator (`transfer_data.amount`); the creator's account
+books that transfer as a `payment`. The `application_fee` objects record the platform's cut for
+reporting and carry no balance transaction of their own, so nothing is counted twice.
+
 Every amount is an integer in minor units; conversions go through `pipelines.money` at the day's
 simulated FX rate, rounding half-up once.
 """
@@ -41,6 +47,29 @@ def half_up(value: Decimal) -> int:
 
 def day_floor(t: int) -> int:
     return t - t % DAY
+
+
+def split_destination_charge(amount: int, tax: int, commission_rate: Decimal, fixed_fee: int) -> tuple[int, int]:
+    """(application fee, transfer) of a destination charge, in the charge's minor units.
+
+    The application fee covers the VAT the platform owes as deemed supplier, the creator-tier
+    commission on the amount before tax, and the quoted card price (2.9% + the 30-cent
+    equivalent `fixed_fee`); the creator receives the rest. Never more than the amount."""
+    commission = half_up(Decimal(amount - tax) * commission_rate)
+    app_fee = min(amount, tax + commission + half_up(Decimal(amount) * CARD_PCT) + fixed_fee)
+    return app_fee, amount - app_fee
+
+
+def stripe_fee_details(amount_usd: int, card_country: str, presentment: str) -> list[dict]:
+    """Stripe's card fee on the platform's settled USD amount: 2.9% + 30c, +1.5% for cards
+    issued outside the US, +1% when the charge was converted; half-up once."""
+    pct = CARD_PCT
+    if card_country != "US":
+        pct += INTL_PCT
+    if presentment != PLATFORM_CURRENCY:
+        pct += FX_PCT
+    return [{"amount": half_up(Decimal(amount_usd) * pct) + 30, "application": None,
+             "currency": PLATFORM_CURRENCY, "description": "Stripe processing fees", "type": "stripe_fee"}]
 
 
 @dataclass(slots=True)
@@ -105,20 +134,7 @@ class Payments(WorldBook):
         return o
 
     def stripe_fee(self, amount_usd: int, card_country: str, presentment: str) -> list[dict]:
-        pct = CARD_PCT
-        if card_country != "US":
-            pct += INTL_PCT
-        if presentment != PLATFORM_CURRENCY:
-            pct += FX_PCT
-        details = [{"amount": half_up(Decimal(amount_usd) * pct) + 30, "application": None,
-                    "currency": PLATFORM_CURRENCY, "description": "Stripe processing fees",
-                    "type": "stripe_fee"}]
-        return details
-
-    def list_price_processing(self, amount: int, currency: str) -> int:
-        """The platform's quoted card price, 2.9% + 30 US cents (in the presentment currency)."""
-        fixed, _ = self.conv(30, "usd", currency)
-        return half_up(Decimal(amount) * CARD_PCT) + fixed
+        return stripe_fee_details(amount_usd, card_country, presentment)
 
     # ------------------------------------------------------------------ charges
     def payment_intent(self, t: int, cust, amount: int, currency: str, acct: str, *,
@@ -202,9 +218,8 @@ class Payments(WorldBook):
             return ch, None
 
         # succeeded: split into Stripe fee, application fee and the creator's transfer
-        commission = half_up(Decimal(amount - tax) * creator.rate)
-        app_fee = min(amount, tax + commission + self.list_price_processing(amount, currency))
-        transfer_amount = amount - app_fee
+        fixed, _ = self.conv(30, "usd", currency)
+        app_fee, transfer_amount = split_destination_charge(amount, tax, creator.rate, fixed)
         amount_usd, rate = self.conv(amount, currency, PLATFORM_CURRENCY)
         details = self.stripe_fee(amount_usd, card["country"], currency)
         fee = sum(d["amount"] for d in details)
@@ -243,12 +258,15 @@ class Payments(WorldBook):
                         "risk_level": level, "risk_score": risk,
                         "seller_message": "Payment complete.", "type": "authorized"},
             "receipt_number": None,
+            # the platform keeps amount - transfer_data.amount (Stripe's transfer_data[amount] flavour)
+            "transfer_data": {"amount": transfer_amount, "destination": creator.id},
         })
         self.add(ch, event="charge.succeeded")
         self.add(tr)
         self.add(fee_obj)
         self.update(pi, t, {"status": "succeeded", "amount_received": amount, "latest_charge": cid,
-                            "last_payment_error": None, "application_fee_amount": app_fee},
+                            "last_payment_error": None, "application_fee_amount": app_fee,
+                            "transfer_data": {"amount": transfer_amount, "destination": creator.id}},
                     event="payment_intent.succeeded")
         info = ChargeInfo(cid, pi["id"], tid, fid, creator.id, creator.currency, amount, currency,
                           transfer_amount, app_fee, invoice, tax)

@@ -107,6 +107,7 @@ def test_destination_charges_split_exactly(db):
         assert ch["application_fee_amount"] + tr["amount"] == ch["amount"], ch["id"]
         assert fees[ch["application_fee"]]["amount"] == ch["application_fee_amount"]
         assert tr["destination"] == ch["transfer_data"]["destination"]
+        assert ch["transfer_data"]["amount"] == tr["amount"]
         assert tr["currency"] == ch["currency"] and tr["source_transaction"] == ch["id"]
         bt = bts[ch["balance_transaction"]]  # every succeeded charge has its platform BT
         assert bt["source"] == ch["id"] and bt["currency"] == "usd" and bt["reporting_category"] == "charge"

@@ -18,6 +18,8 @@ from decimal import Decimal
 
 import orjson
 
+from pipelines.money import to_major
+
 from . import people
 from .catalogue import (CUSTOM_USD, INTERVAL_WEIGHTS, INTERVALS, LADDER, TIER_NAMES, TIER_USD,
                         TIER_WEIGHTS, TIERS, TIP_USD, monthly_factor, nice_minor, period_end)
@@ -512,7 +514,7 @@ class Simulation(Payments):
         self.add(obj)
         self.activate(sub)
         lines = [self.line_spec(sub, 0 if trial else amount, t, sub.period_end,
-                                f"Trial period for {TIER_NAMES[tier]}" if trial else f"1 × {TIER_NAMES[tier]} (at {amount} / {interval})")]
+                                f"Trial period for {TIER_NAMES[tier]}" if trial else self.line_description(sub))]
         inv = self.invoice(t, sub, lines, "subscription_create")
         if trial:
             sub.trial_cancel = rng.random() < 0.25
@@ -801,7 +803,7 @@ class Simulation(Payments):
             sub.status = "active"
         self.update(sub_obj, t, changes)
         paused = sub.paused_until > t
-        specs = [self.line_spec(sub, sub.amount, start, end, f"1 × {TIER_NAMES[sub.tier]} (at {sub.amount} / {sub.interval})")]
+        specs = [self.line_spec(sub, sub.amount, start, end, self.line_description(sub))]
         if sub.pending and not paused:
             specs = sub.pending + specs
             sub.pending = []
@@ -896,6 +898,13 @@ class Simulation(Payments):
                 self.collect(t, sub, inv)
         elif amount + credit + debit > 0 and amount > (old_amount - amount) * frac:
             sub.pending = specs
+
+    @staticmethod
+    def line_description(sub: Sub) -> str:
+        """Stripe's wording: `1 × Fan (at €14.00 / month)`."""
+        major = to_major(sub.amount, sub.currency)
+        per = {"week": "week", "month": "month", "quarter": "3 months", "year": "year"}[sub.interval]
+        return f"1 × {TIER_NAMES[sub.tier]} (at {major} {sub.currency.upper()} / {per})"
 
     @staticmethod
     def datestr(t: int) -> str:

@@ -1,0 +1,243 @@
+"""One sync run: plan every stream from its state, read streams concurrently, land through one
+writer, platform first and then the connected accounts that can have changed.
+
+Why this shape: readers are I/O bound (threads suffice); DuckDB allows a single writer, so the
+calling thread is the only one that writes, draining a bounded queue (bounded memory: a reader
+blocks when the writer is behind). Each batch commits its rows with the cursor state that covers
+them, so a crash at any point is resumed by the next run with nothing skipped or doubled.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from pipelines.catalog import BY_TABLE, OBJECT_TYPES
+from pipelines.stripe.accounts import accounts_to_sync
+from pipelines.stripe.client import StripeApi
+from pipelines.stripe.errors import StripeAuthError, SyncAborted
+from pipelines.stripe.readers import Batch, EventApplier, ReaderContext, StreamTask, read_stream
+from pipelines.stripe.state import (
+    DEFAULT_OVERLAP_SECONDS, StreamState, events_gap, mutable_needs_full, plan_pass,
+)
+
+log = logging.getLogger(__name__)
+
+ALL_TABLES = tuple(t.table for t in OBJECT_TYPES)
+CONNECTED_TABLES = tuple(t.table for t in OBJECT_TYPES if t.on_connected)
+
+
+@dataclass
+class SyncOptions:
+    tables: tuple[str, ...] | None = None      # None = every type
+    full_refresh: bool = False
+    overlap: int = DEFAULT_OVERLAP_SECONDS
+    workers: int = 8
+    batch_rows: int = 5_000                    # rows per write transaction (at most ~)
+    queue_pages: int = 64                      # pages in flight between readers and the writer
+    crash_after_commits: int | None = None     # test hook: simulate a kill after N commits
+
+
+@dataclass
+class TableStats:
+    received: int = 0
+    rejected: int = 0
+    inserted: int = 0
+    updated: int = 0
+    api_calls: int = 0
+    streams_full: int = 0
+    streams_incremental: int = 0
+
+    @property
+    def landed(self) -> int:
+        return self.received - self.rejected
+
+
+@dataclass
+class SyncResult:
+    run_id: str
+    server_time: int
+    tables: dict[str, TableStats] = field(default_factory=dict)
+    api_calls: int = 0
+    retries: int = 0
+    accounts_total: int = 0
+    accounts_synced: int = 0
+    duration_s: float = 0.0
+    commits: int = 0
+    states: dict[tuple[str, str], StreamState] = field(default_factory=dict)
+
+    def cursors(self, table: str) -> dict[str, int | None]:
+        return {acct or "platform": s.cursor for (t, acct), s in self.states.items() if t == table}
+
+
+def _selection(tables: Iterable[str] | None) -> set[str]:
+    chosen = set(tables or ALL_TABLES)
+    unknown = chosen - set(ALL_TABLES)
+    if unknown:
+        raise ValueError(f"unknown Stripe object types: {', '.join(sorted(unknown))}")
+    if "transfer_reversal" in chosen:
+        chosen.add("transfer")      # reversals are read through their transfers
+    if any(BY_TABLE[t].mutable for t in chosen):
+        chosen.add("event")         # changes to mutable objects arrive as events
+    return chosen
+
+
+class _Run:
+    def __init__(self, api: StripeApi, landing, options: SyncOptions, result: SyncResult):
+        self.api = api
+        self.landing = landing
+        self.options = options
+        self.result = result
+        self.out: queue.Queue[Batch] = queue.Queue(maxsize=options.queue_pages)
+        self.full_since: dict[tuple[str, str], int | None] = {}
+        self.ctx = ReaderContext(api, self.out, now=result.server_time, full_since=self.full_since)
+
+    def stats(self, table: str) -> TableStats:
+        return self.result.tables.setdefault(table, TableStats())
+
+    def plan(self, states, table: str, account: str, force_full: bool) -> StreamTask:
+        t = BY_TABLE[table]
+        plan = plan_pass(states.get((table, account)), table, account, now=self.result.server_time,
+                         force_full=force_full or self.options.full_refresh,
+                         overlap=self.options.overlap)
+        self.full_since[(table, account)] = plan.state.full_started
+        s = self.stats(table)
+        if plan.full:
+            s.streams_full += 1
+        else:
+            s.streams_incremental += 1
+        return StreamTask(t, account or None, plan)
+
+    def scope_tasks(self, states, account: str, tables: list[str]) -> list[StreamTask]:
+        now = self.result.server_time
+        ev_state = states.get(("event", account))
+        tasks = []
+        for table in tables:
+            t = BY_TABLE[table]
+            if table == "event":
+                force = events_gap(ev_state, now)
+            elif t.mutable:
+                force = mutable_needs_full(states.get((table, account)), ev_state, now)
+            else:
+                force = False
+            tasks.append(self.plan(states, table, account, force))
+        for (table, acct), s in states.items():  # streams not read this run keep their history
+            if acct == account:
+                self.full_since.setdefault((table, acct), s.full_started)
+        return tasks
+
+    def write(self, batches: list[Batch]) -> None:
+        rows: dict[tuple[str, str], object] = {}
+        rejects, states = [], {}
+        for b in batches:
+            for r in b.rows:
+                key = (r.table, r.id)
+                old = rows.get(key)
+                if old is None or (r.observed_at, r.source != "event") > (old.observed_at, old.source != "event"):
+                    rows[key] = r
+            rejects.extend(b.rejects)
+            for s in b.states:
+                states[s.key] = s
+            for table, n in b.received.items():
+                self.stats(table).received += n
+            for table, n in b.rejected.items():
+                self.stats(table).rejected += n
+        res = self.landing.write(list(rows.values()), rejects, list(states.values()),
+                                 self.result.run_id)
+        for table, n in res.inserted.items():
+            self.stats(table).inserted += n
+        for table, n in res.updated.items():
+            self.stats(table).updated += n
+        self.result.commits += 1
+        hook = self.options.crash_after_commits
+        if hook is not None and self.result.commits >= hook:
+            raise SyncAborted(f"test hook: stopped after {self.result.commits} commits")
+
+    def run_phase(self, tasks: list[StreamTask], pool: ThreadPoolExecutor) -> None:
+        if not tasks:
+            return
+        futures: list[tuple[StreamTask, Future]] = []
+        for task in tasks:
+            on_event = EventApplier(self.ctx) if task.type.table == "event" else None
+            futures.append((task, pool.submit(read_stream, self.ctx, task, on_event)))
+        error: BaseException | None = None
+        try:
+            while True:
+                pending, n_rows = [], 0
+                try:
+                    first = self.out.get(timeout=0.05)
+                    pending.append(first)
+                    n_rows += len(first.rows)
+                    while n_rows < self.options.batch_rows:
+                        b = self.out.get_nowait()
+                        pending.append(b)
+                        n_rows += len(b.rows)
+                except queue.Empty:
+                    pass
+                if pending:
+                    self.write(pending)
+                    continue
+                for task, fut in futures:
+                    if fut.done() and fut.exception() is not None and error is None:
+                        error = fut.exception()
+                        log.error("stream %s failed: %s", task.name, error)
+                        if isinstance(error, StripeAuthError):
+                            self.ctx.stop.set()
+                if all(f.done() for _, f in futures) and self.out.empty():
+                    break
+        except BaseException:
+            self.ctx.stop.set()
+            raise
+        if error is not None:
+            raise error
+
+
+def run_sync(api: StripeApi, landing_factory, options: SyncOptions | None = None) -> SyncResult:
+    """Sync the selected types. `landing_factory()` opens the warehouse; it is called only after
+    the key has been checked, so a wrong key writes nothing at all."""
+    options = options or SyncOptions()
+    chosen = _selection(options.tables)
+    started = time.monotonic()
+    calls_before, retries_before = Counter(api.calls), Counter(api.retries)
+    preflight = api.get("/v1/events", {"limit": 1}, label="preflight")  # 401 raises here
+    now = preflight.server_time or int(time.time())
+    result = SyncResult(run_id=uuid.uuid4().hex[:12], server_time=now)
+    landing = landing_factory()
+    try:
+        landing.ensure_schema()
+        states = landing.load_states()
+        run = _Run(api, landing, options, result)
+        platform = [t.table for t in OBJECT_TYPES
+                    if t.table in chosen and t.on_platform and t.path is not None]
+        connected = [t for t in CONNECTED_TABLES if t in chosen]
+        with ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="stripe-read") as pool:
+            if True:
+                run.run_phase(run.scope_tasks(states, "", platform), pool)
+                if connected:
+                    activity = landing.account_activity(connected)
+                    result.accounts_total = len(activity)
+                    if options.full_refresh:
+                        accounts = [a.account for a in activity]
+                    else:
+                        accounts = accounts_to_sync(activity, now, overlap=options.overlap)
+                    result.accounts_synced = len(accounts)
+                    tasks = []
+                    for account in accounts:
+                        tasks.extend(run.scope_tasks(states, account, connected))
+                    run.run_phase(tasks, pool)
+        result.states = landing.load_states()
+    finally:
+        landing.close()
+        calls = api.calls - calls_before
+        result.api_calls = sum(calls.values())
+        result.retries = sum((api.retries - retries_before).values())
+        for label, n in calls.items():
+            if label in BY_TABLE:
+                result.tables.setdefault(label, TableStats()).api_calls += n
+        result.duration_s = time.monotonic() - started
+    return result

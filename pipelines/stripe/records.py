@@ -1,0 +1,71 @@
+"""Objects to landing rows, and the nested lists that land with or beside their parent.
+
+Pure functions over parsed JSON: no I/O here, so the rules are tested with plain dicts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One landing row. `observed_at` orders versions of an object: the server time of the
+    list/retrieve answer, or the event's `created`; the newest wins on upsert."""
+    table: str
+    id: str
+    account: str | None
+    created: int
+    livemode: bool | None
+    api_version: str | None
+    payload: str
+    source: str            # list / event / retrieve
+    is_deleted: bool
+    observed_at: int
+
+
+def to_row(table: str, obj: dict[str, Any], *, account: str | None, api_version: str | None,
+           source: str, observed_at: int, is_deleted: bool = False) -> Row:
+    return Row(
+        table=table,
+        id=obj["id"],
+        account=account,
+        created=obj["created"],
+        livemode=obj.get("livemode"),
+        api_version=api_version,
+        payload=orjson.dumps(obj).decode(),
+        source=source,
+        is_deleted=is_deleted,
+        observed_at=observed_at,
+    )
+
+
+def invoice_lines_incomplete(invoice: dict[str, Any]) -> bool:
+    lines = invoice.get("lines")
+    return isinstance(lines, dict) and bool(lines.get("has_more"))
+
+
+def merge_invoice_lines(invoice: dict[str, Any], more_lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """The invoice with `lines.data` holding every line (first page + the pages read after it)."""
+    lines = dict(invoice.get("lines") or {})
+    seen = {line.get("id") for line in lines.get("data") or []}
+    data = list(lines.get("data") or [])
+    data.extend(line for line in more_lines if line.get("id") not in seen)
+    lines["data"] = data
+    lines["has_more"] = False
+    merged = dict(invoice)
+    merged["lines"] = lines
+    return merged
+
+
+def embedded_reversals(transfer: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    """(reversals embedded in the transfer, whether more must be paged from the endpoint).
+
+    A transfer that says it was reversed but embeds no list is paged too."""
+    rev = transfer.get("reversals")
+    if isinstance(rev, dict):
+        data = [r for r in rev.get("data") or []]
+        return data, bool(rev.get("has_more"))
+    reversed_any = bool(transfer.get("reversed")) or (transfer.get("amount_reversed") or 0) > 0
+    return [], reversed_any

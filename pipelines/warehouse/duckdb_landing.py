@@ -1,0 +1,157 @@
+"""DuckDB landing: one writer connection; each batch is Arrow columns registered as a view and
+upserted with one INSERT ... ON CONFLICT DO UPDATE per table, state and rejects in the same
+transaction. A file lock next to the database serialises concurrent ingest runs (DuckDB allows
+one writing process per file)."""
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.stripe.accounts import AccountActivity
+from pipelines.stripe.records import Row
+from pipelines.stripe.rejects import Rejected
+from pipelines.stripe.state import StreamState
+from pipelines.warehouse.landing import (
+    ACTIVITY_SQL, SCHEMA, STATE_COLUMNS, TABLES, WriteResult, activities_from, columns_of,
+    reject_key, state_tuple,
+)
+
+ARROW_SCHEMA = pa.schema([
+    ("id", pa.string()), ("account", pa.string()), ("created", pa.int64()),
+    ("livemode", pa.bool_()), ("api_version", pa.string()), ("payload", pa.string()),
+    ("source", pa.string()), ("is_deleted", pa.bool_()), ("state_version", pa.int64()),
+])
+
+DDL_TABLE = """
+CREATE TABLE IF NOT EXISTS {schema}.{table} (
+    id VARCHAR PRIMARY KEY,
+    account VARCHAR,
+    created BIGINT NOT NULL,
+    livemode BOOLEAN,
+    api_version VARCHAR,
+    payload JSON NOT NULL,
+    synced_at TIMESTAMPTZ NOT NULL,
+    source VARCHAR NOT NULL,
+    is_deleted BOOLEAN NOT NULL DEFAULT FALSE,
+    state_version BIGINT NOT NULL
+)"""
+DDL_STATE = f"""
+CREATE TABLE IF NOT EXISTS {SCHEMA}._sync_state (
+    stream VARCHAR NOT NULL, account VARCHAR NOT NULL, cursor BIGINT, synced_through BIGINT,
+    full_started BIGINT, pass_full BOOLEAN, pass_floor BIGINT, pass_started BIGINT,
+    pass_max BIGINT, pass_after VARCHAR, updated_at TIMESTAMPTZ NOT NULL, run_id VARCHAR,
+    PRIMARY KEY (stream, account))"""
+DDL_REJECTED = f"""
+CREATE TABLE IF NOT EXISTS {SCHEMA}._rejected (
+    reject_key VARCHAR PRIMARY KEY, object_type VARCHAR NOT NULL, account VARCHAR,
+    object_id VARCHAR, field VARCHAR NOT NULL, reason VARCHAR NOT NULL, raw_payload VARCHAR,
+    rejected_at TIMESTAMPTZ NOT NULL, run_id VARCHAR)"""
+
+
+class DuckDBLanding:
+    kind = "duckdb"
+
+    def __init__(self, path: Path, *, lock_timeout: float = 600.0):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_file = open(str(self.path) + ".ingest.lock", "w")
+        deadline = time.monotonic() + lock_timeout
+        while True:
+            try:
+                fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"another ingest run holds {self.path}; gave up waiting")
+                time.sleep(0.5)
+        self.con = duckdb.connect(str(self.path))
+
+    def ensure_schema(self) -> None:
+        self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        for table in TABLES:
+            self.con.execute(DDL_TABLE.format(schema=SCHEMA, table=table))
+        self.con.execute(DDL_STATE)
+        self.con.execute(DDL_REJECTED)
+
+    def load_states(self) -> dict[tuple[str, str], StreamState]:
+        cols = ", ".join(STATE_COLUMNS)
+        out = {}
+        for row in self.con.execute(f"SELECT {cols} FROM {SCHEMA}._sync_state").fetchall():
+            s = StreamState(*row)
+            out[s.key] = s
+        return out
+
+    def write(self, rows: list[Row], rejects: list[Rejected], states: list[StreamState],
+              run_id: str) -> WriteResult:
+        result = WriteResult()
+        by_table: dict[str, list[Row]] = {}
+        for r in rows:
+            by_table.setdefault(r.table, []).append(r)
+        con = self.con
+        con.begin()
+        try:
+            now = con.execute("SELECT current_timestamp").fetchall()[0][0]
+            for table, trows in by_table.items():
+                batch = pa.Table.from_pydict(columns_of(trows), schema=ARROW_SCHEMA)
+                con.register("_landing_batch", batch)
+                target = f"{SCHEMA}.{table}"
+                changed = ("b.state_version >= t.state_version AND "
+                           "(t.payload <> CAST(b.payload AS JSON) OR t.is_deleted <> b.is_deleted)")
+                ins, upd = con.execute(
+                    f"SELECT COUNT(*) FILTER (WHERE t.id IS NULL), "
+                    f"COUNT(*) FILTER (WHERE t.id IS NOT NULL AND {changed}) "
+                    f"FROM _landing_batch b LEFT JOIN {target} t ON t.id = b.id").fetchall()[0]
+                con.execute(
+                    f"INSERT INTO {target} AS t (id, account, created, livemode, api_version, "
+                    f"payload, synced_at, source, is_deleted, state_version) "
+                    f"SELECT id, account, created, livemode, api_version, CAST(payload AS JSON), "
+                    f"?, source, is_deleted, state_version FROM _landing_batch "
+                    f"ON CONFLICT (id) DO UPDATE SET account = excluded.account, "
+                    f"created = excluded.created, livemode = excluded.livemode, "
+                    f"api_version = excluded.api_version, payload = excluded.payload, "
+                    f"synced_at = excluded.synced_at, source = excluded.source, "
+                    f"is_deleted = excluded.is_deleted, state_version = excluded.state_version "
+                    f"WHERE excluded.state_version >= t.state_version AND "
+                    f"(t.payload <> excluded.payload OR t.is_deleted <> excluded.is_deleted)",
+                    [now])
+                con.unregister("_landing_batch")
+                result.inserted[table] = result.inserted.get(table, 0) + ins
+                result.updated[table] = result.updated.get(table, 0) + upd
+            if rejects:
+                con.executemany(
+                    f"INSERT INTO {SCHEMA}._rejected VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    f"ON CONFLICT (reject_key) DO UPDATE SET reason = excluded.reason, "
+                    f"raw_payload = excluded.raw_payload, rejected_at = excluded.rejected_at, "
+                    f"run_id = excluded.run_id",
+                    [(reject_key(r), r.object_type, r.account, r.object_id, r.field, r.reason,
+                      r.raw, now, run_id) for r in rejects])
+            if states:
+                placeholders = ", ".join("?" * (len(STATE_COLUMNS) + 2))
+                updates = ", ".join(f"{c} = excluded.{c}" for c in STATE_COLUMNS[2:])
+                con.executemany(
+                    f"INSERT INTO {SCHEMA}._sync_state ({', '.join(STATE_COLUMNS)}, updated_at, "
+                    f"run_id) VALUES ({placeholders}) ON CONFLICT (stream, account) DO UPDATE SET "
+                    f"{updates}, updated_at = excluded.updated_at, run_id = excluded.run_id",
+                    [state_tuple(s) + (now, run_id) for s in states])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        return result
+
+    def account_activity(self, streams: list[str]) -> list[AccountActivity]:
+        sql = ACTIVITY_SQL.format(streams=", ".join(f"'{s}'" for s in streams),
+                                  n_streams=len(streams))
+        return activities_from(self.con.execute(sql).fetchall())
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()

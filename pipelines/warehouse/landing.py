@@ -1,0 +1,121 @@
+"""The `raw_stripe` landing contract, shared by the DuckDB and PostgreSQL writers.
+
+Tables (one per `pipelines.catalog` type): id (primary key), account (NULL = platform),
+created, livemode, api_version, payload (JSON/JSONB), synced_at, source (list/event/retrieve),
+is_deleted, plus `state_version` = observed_at * 2 + (1 for list/retrieve, 0 for event), where
+observed_at is the server time the copy was true (the answer's `Date`, or the event's created).
+An upsert replaces a row only with a version at least as new AND a different payload or deletion
+flag, so newest wins and re-landing an unchanged object changes nothing (not even synced_at).
+
+`_sync_state` (stream, account '' = platform) holds the cursors of `pipelines.stripe.state`,
+written in the same transaction as the rows they cover. `_rejected` holds what failed
+validation, one row per (type, account, object or raw text, field).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pipelines.catalog import OBJECT_TYPES
+from pipelines.stripe.accounts import AccountActivity
+from pipelines.stripe.records import Row
+from pipelines.stripe.rejects import Rejected
+from pipelines.stripe.state import StreamState
+
+SCHEMA = "raw_stripe"
+TABLES = tuple(t.table for t in OBJECT_TYPES)
+ROW_COLUMNS = ("id", "account", "created", "livemode", "api_version", "payload", "source",
+               "is_deleted", "state_version")
+STATE_COLUMNS = ("stream", "account", "cursor", "synced_through", "full_started", "pass_full",
+                 "pass_floor", "pass_started", "pass_max", "pass_after")
+SOURCE_RANK = {"event": 0, "list": 1, "retrieve": 1}
+
+
+def state_version(observed_at: int, source: str) -> int:
+    return observed_at * 2 + SOURCE_RANK[source]
+
+
+def reject_key(r: Rejected) -> str:
+    ident = r.object_id if r.object_id is not None else r.raw
+    raw = "\x1f".join((r.object_type, r.account or "", ident, r.field))
+    return hashlib.sha1(raw.encode()).hexdigest()
+
+
+def state_tuple(s: StreamState) -> tuple:
+    return tuple(getattr(s, c) for c in STATE_COLUMNS)
+
+
+@dataclass
+class WriteResult:
+    inserted: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+
+def columns_of(rows: list[Row]) -> dict[str, list]:
+    return {
+        "id": [r.id for r in rows],
+        "account": [r.account for r in rows],
+        "created": [r.created for r in rows],
+        "livemode": [r.livemode for r in rows],
+        "api_version": [r.api_version for r in rows],
+        "payload": [r.payload for r in rows],
+        "source": [r.source for r in rows],
+        "is_deleted": [r.is_deleted for r in rows],
+        "state_version": [state_version(r.observed_at, r.source) for r in rows],
+    }
+
+
+# SQL that both engines accept, given `payload ->> 'key'` text extraction.
+ACTIVITY_SQL = f"""
+WITH conn AS (
+    SELECT id AS account FROM {SCHEMA}.account WHERE NOT is_deleted
+), st AS (
+    SELECT account, MIN(synced_through) AS synced_through,
+           BOOL_OR(pass_full IS NOT NULL) AS open_pass, COUNT(*) AS n
+    FROM {SCHEMA}._sync_state
+    WHERE account <> '' AND stream IN ({{streams}})
+    GROUP BY account
+), platform AS (
+    SELECT payload ->> 'destination' AS account, MAX(state_version) AS v
+    FROM {SCHEMA}.transfer GROUP BY 1
+    UNION ALL
+    SELECT payload ->> 'account', MAX(state_version) FROM {SCHEMA}.application_fee GROUP BY 1
+    UNION ALL
+    SELECT id, MAX(state_version) FROM {SCHEMA}.account GROUP BY 1
+), bal AS (
+    SELECT account, SUM(CAST(payload ->> 'net' AS BIGINT)) AS balance
+    FROM {SCHEMA}.balance_transaction WHERE account IS NOT NULL GROUP BY account
+), flight AS (
+    SELECT DISTINCT account FROM {SCHEMA}.payout
+    WHERE account IS NOT NULL AND payload ->> 'status' IN ('pending', 'in_transit')
+)
+SELECT conn.account,
+       CASE WHEN st.n >= {{n_streams}} THEN st.synced_through END,
+       COALESCE(st.open_pass, FALSE),
+       (SELECT MAX(v) FROM platform p WHERE p.account = conn.account) / 2,
+       COALESCE(bal.balance, 0) <> 0,
+       flight.account IS NOT NULL
+FROM conn
+LEFT JOIN st ON st.account = conn.account
+LEFT JOIN bal ON bal.account = conn.account
+LEFT JOIN flight ON flight.account = conn.account
+ORDER BY conn.account
+"""
+
+
+class Landing(Protocol):
+    kind: str
+
+    def ensure_schema(self) -> None: ...
+    def load_states(self) -> dict[tuple[str, str], StreamState]: ...
+    def write(self, rows: list[Row], rejects: list[Rejected], states: list[StreamState],
+              run_id: str) -> WriteResult: ...
+    def account_activity(self, streams: list[str]) -> list[AccountActivity]: ...
+    def close(self) -> None: ...
+
+
+def activities_from(result_rows) -> list[AccountActivity]:
+    return [AccountActivity(a, None if s is None else int(s), bool(o),
+                            None if p is None else int(p), bool(b), bool(f))
+            for a, s, o, p, b, f in result_rows]

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import orjson
 
-from pipelines.money import to_major
+from pipelines.money import PLATFORM_CURRENCIES, to_major
 
 from . import people
 from .catalogue import (CUSTOM_USD, INTERVAL_WEIGHTS, INTERVALS, LADDER, TIER_NAMES, TIER_USD,
@@ -223,11 +223,10 @@ class Simulation(Payments):
         schedule = rng.choices(("daily", "weekly", "monthly"), (45, 40, 15))[0]
         anchor = rng.randrange(7) if schedule == "weekly" else rng.randint(1, 28)
         verified = rng.random() > 0.08
-        currencies = [currency]
-        if currency != "usd":
-            currencies.append("usd")
-        if currency not in ("eur", "usd") and rng.random() < 0.4:
-            currencies.append("eur")
+        # local prices (monthly and yearly) in a few more currencies, so fans abroad pay in theirs
+        currencies = [currency] + [c for c in ("usd", "eur", "gbp") if c != currency]
+        others = [c.lower() for c in PLATFORM_CURRENCIES if c != "HRK" and c.lower() not in currencies]
+        currencies += sorted(rng.sample(others, rng.randint(0, 3)))
         creator = Creator(aid, name, name.split()[0].upper()[:10], country, currency, t,
                           rng.paretovariate(1.16), schedule, anchor, bank, verified,
                           nice_minor(Decimal(25), currency), rng.choice(CUSTOM_USD), tuple(currencies))
@@ -302,7 +301,8 @@ class Simulation(Payments):
             prices = []
             usd = creator.custom_usd if tier == "custom" else TIER_USD[tier]
             for currency in creator.currencies:
-                for interval in INTERVALS:
+                full = currency in (creator.currency, "usd")
+                for interval in (INTERVALS if full else ("month", "year")):
                     price_id = self.ids.new("price_")
                     amount = nice_minor(usd * monthly_factor(interval), currency)
                     creator.prices[(tier, interval, currency)] = (price_id, pid, amount, t)
@@ -474,9 +474,7 @@ class Simulation(Payments):
         cust, cr = self.customers[customer], self.creators[creator]
         tier = tier or rng.choices(TIERS, TIER_WEIGHTS)[0]
         interval = interval or rng.choices(list(INTERVAL_WEIGHTS), list(INTERVAL_WEIGHTS.values()))[0]
-        currency = cust.currency if cust.currency in cr.currencies else "usd"
-        if currency not in cr.currencies:
-            currency = cr.currency
+        currency = next(c for c in (cust.currency, "usd", cr.currency) if (tier, interval, c) in cr.prices)
         price_id, product, amount, _ = cr.prices[(tier, interval, currency)]
         sid = self.ids.new("sub_")
         trial = cust.ring is None and rng.random() < 0.15
@@ -928,7 +926,7 @@ class Simulation(Payments):
             amount = info.amount if rng.random() < 0.75 else max(1, info.amount // 2)
             self.schedule(t + rng.randint(1, 20) * DAY + rng.randrange(DAY), "refund", info, amount,
                           "requested_by_customer", info.invoice is not None and rng.random() < 0.35)
-        elif x < 0.0145:
+        elif x < 0.017:
             reason = rng.choices(("fraudulent", "subscription_canceled", "product_not_received",
                                   "unrecognized", "general", "credit_not_processed"),
                                  (30, 25, 15, 15, 10, 5))[0]
@@ -937,7 +935,7 @@ class Simulation(Payments):
             if reason == "fraudulent" and rng.random() < 0.5:
                 self.schedule(max(t + DAY, when - rng.randint(1, 10) * DAY), "efw", info, "unauthorized_use_of_card")
             self.schedule(when, "dispute", info, reason, inquiry, rng.random() < (0.25 if reason == "fraudulent" else 0.45))
-        elif x < 0.0155:
+        elif x < 0.018:
             self.schedule(t + rng.randint(2, 20) * DAY, "efw_refund", info)
 
     def do_refund(self, t: int, info: ChargeInfo, amount: int, reason: str, credit_note: bool) -> None:
@@ -1040,7 +1038,7 @@ class Simulation(Payments):
 
     def do_ring_tip(self, t: int, customer: int, creator: int) -> None:
         cust, cr = self.customers[customer], self.creators[creator]
-        currency = "usd" if "usd" in cr.currencies else cr.currency
+        currency = "usd"
         amount = nice_minor(Decimal(self.rng.choice((50, 100, 150, 200))), currency)
         self.one_off(t, cust, cr, amount, currency)
 

@@ -22,7 +22,7 @@ from .presets import get_preset
 from .simulate import Simulation
 
 DEFAULT_END = calendar.timegm((2026, 11, 1, 0, 0, 0))
-FLUSH_EVERY_DAYS = 10
+FLUSH_EVERY_DAYS = {"large": 3}  # days between writes: bounds memory (default 10)
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def generate_world(path: str | Path, *, size: str = "small", seed: int = 42,
         conn.execute("DROP INDEX IF EXISTS objects_parent")
         sim = Simulation(preset, seed, start, end, stripe.api_version)
         sim.conn = conn
-        sim.run_until(end, conn=conn, flush_every_days=FLUSH_EVERY_DAYS)
+        sim.run_until(end, conn=conn, flush_every_days=FLUSH_EVERY_DAYS.get(size, 10))
         with conn:
             for key, value in (("start", start), ("seed", seed), ("size", size),
                                ("api_version", stripe.api_version), ("api_key", api_key_for(seed))):

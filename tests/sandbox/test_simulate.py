@@ -5,8 +5,11 @@ One `small` world per test session (generated once, ~10 s), a `tiny` one twice f
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -328,6 +331,12 @@ def test_same_seed_same_bytes(tmp_path):
     c = tmp_path / "c.sqlite"
     generate_world(c, size="tiny", seed=8)
     assert sqlite3.connect(c).execute(query).fetchall() != rows_a
+    # another process with another string-hash seed writes the same bytes
+    d = tmp_path / "d.sqlite"
+    code = f"from pipelines.sandbox.generate import generate_world; generate_world({str(d)!r}, size='tiny', seed=7)"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=Path(__file__).resolve().parents[2])
+    assert sqlite3.connect(d).execute(query).fetchall() == rows_a
 
 
 def test_advance_one_day(small_world, tmp_path):

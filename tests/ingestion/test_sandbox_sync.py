@@ -1,0 +1,111 @@
+"""The issue's "Done when" list against the real sandbox server, on DuckDB."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipelines.sandbox.advance import advance_world
+from pipelines.stripe.errors import StripeAuthError, SyncAborted
+from pipelines.warehouse.landing import TABLES
+from tests.ingestion.conftest import api_truth, copy_world, duck_url, ingest, landed, snapshot
+
+
+def assert_matches_api(world, url):
+    truth, got = api_truth(world), landed(url)
+    for table in TABLES:
+        assert set(got[table]) == set(truth[table]), table
+        for oid, expected in truth[table].items():
+            account, payload, deleted = got[table][oid]
+            assert account == expected[0], (table, oid)
+            assert not deleted
+            if table == "invoice":
+                lines = payload.pop("lines")
+                assert sorted(line["id"] for line in lines["data"]) == expected[2], oid
+                assert lines["has_more"] is False
+                expected_payload = dict(expected[1])
+                expected_payload.pop("lines")
+                assert payload == expected_payload, oid
+            else:
+                assert payload == expected[1], (table, oid)
+    return truth
+
+
+def test_small_full_rerun_and_advance_land_exactly_what_the_api_lists(small_world, tmp_path):
+    world = copy_world(small_world, tmp_path / "small.sqlite")
+    url = duck_url(tmp_path / "wh.duckdb")
+
+    full = ingest(world, url)
+    truth = assert_matches_api(world, url)
+    assert sum(len(v) for v in truth.values()) > 40_000
+    for table, s in full.tables.items():
+        assert s.received == s.inserted + s.rejected and s.rejected == 0, table
+    assert {len({v[0] for v in truth[t].values()}) for t in ("payout", "balance_transaction")} != {1}
+
+    before = snapshot(url)
+    again = ingest(world, url)
+    assert sum(s.inserted + s.updated for s in again.tables.values()) == 0
+    assert snapshot(url) == before
+    assert again.api_calls <= 0.05 * full.api_calls
+
+    old = api_truth(world)
+    advance_world(world, 1)
+    inc = ingest(world, url)
+    new = assert_matches_api(world, url)
+    assert inc.api_calls <= 0.05 * full.api_calls, (inc.api_calls, full.api_calls)
+
+    def changed(table, pred):
+        return [oid for oid, v in new[table].items()
+                if oid in old[table] and old[table][oid][1] != v[1] and pred(v[1], old[table][oid][1])]
+    assert changed("subscription", lambda n, o: n["status"] == "canceled" and o["status"] != "canceled")
+    assert changed("charge", lambda n, o: n["amount_refunded"] > o["amount_refunded"])
+    assert changed("dispute", lambda n, o: n["status"] == "won" and o["status"] != "won")
+    assert sum(s.updated for s in inc.tables.values()) > 0
+
+
+@pytest.fixture(scope="module")
+def tiny_clean(tiny_world, tmp_path_factory):
+    url = duck_url(tmp_path_factory.mktemp("clean") / "clean.duckdb")
+    ingest(tiny_world, url)
+    return url, snapshot(url)
+
+
+@pytest.mark.parametrize("kill_after", [1, 3, 8, 17])
+def test_killed_run_then_rerun_is_identical_to_a_clean_run(tiny_world, tiny_clean, tmp_path, kill_after):
+    url = duck_url(tmp_path / "wh.duckdb")
+    with pytest.raises(SyncAborted):
+        ingest(tiny_world, url, crash_after_commits=kill_after, batch_rows=40, queue_pages=2, workers=3)
+    ingest(tiny_world, url, batch_rows=40)
+    assert snapshot(url) == tiny_clean[1]
+
+
+def test_ten_percent_faults_give_the_clean_result(tiny_world, tiny_clean, tmp_path):
+    url = duck_url(tmp_path / "wh.duckdb")
+    result = ingest(tiny_world, url, faults="429=0.04,500=0.03,502=0.02,drop=0.01,seed=1")
+    assert result.retries > 0
+    assert snapshot(url) == tiny_clean[1]
+
+
+def test_event_cursor_older_than_retention_rereads_in_full(tiny_world, tiny_clean, tmp_path):
+    path = tmp_path / "wh.duckdb"
+    url = duck_url(path)
+    ingest(tiny_world, url)
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE raw_stripe._sync_state SET synced_through = synced_through - 31 * 86400 "
+                "WHERE stream = 'event' AND account = ''")
+    con.close()
+    result = ingest(tiny_world, url)
+    mutable_platform = ("charge", "subscription", "invoice", "customer", "dispute")
+    assert all(result.tables[t].streams_full == 1 for t in mutable_platform)
+    assert result.tables["balance_transaction"].streams_full == 0  # immutable: cursor kept
+    assert snapshot(url) == tiny_clean[1]
+
+
+def test_wrong_key_fails_clearly_and_writes_nothing(tiny_world, tmp_path):
+    path = tmp_path / "wh.duckdb"
+    wrong = "sk_test_thisKeyIsWrong0000000000000000000000000000000000zzzz"
+    with pytest.raises(StripeAuthError) as info:
+        ingest(tiny_world, duck_url(path), api_key=wrong)
+    message = str(info.value)
+    assert "/v1/events" in message and "HTTP 401" in message and "platform" in message
+    assert wrong not in message and "0000000000zzzz" not in message
+    assert not path.exists()

@@ -210,7 +210,7 @@ final as (
         rates.customer_churn_rate,
         rates.gross_mrr_churn_rate,
         rates.net_mrr_churn_rate,
-        case when rates.net_mrr_churn_rate is not null then 1 - rates.net_mrr_churn_rate end as net_revenue_retention,
+        cast(1 - rates.net_mrr_churn_rate as decimal(38, 12)) as net_revenue_retention,
         rates.quick_ratio,
         {{ mrr_round('rates.arpa_exact') }} as arpa_reporting,
         churn_window.churn_months as ltv_churn_months,

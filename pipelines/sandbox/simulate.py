@@ -73,6 +73,8 @@ class Customer:
     prefix: str
     seq: int = 0
     ring: int | None = None
+    tax_ids: tuple = ()          # ((type, value), ...) as shown on invoices, valid or not
+    billing_currency: str | None = None
 
 
 @dataclass(slots=True)
@@ -419,7 +421,8 @@ class Simulation(Payments):
         pm = self.ids.new("pm_")
         customer = Customer(cid, name, email, country, people.currency_of(country), addr,
                             card or people.card(rng, card_country), pm, ip or people.ip_address(rng),
-                            ip_country, tax, self.ids.hex(8), 0, ring)
+                            ip_country, tax, self.ids.hex(8), 0, ring,
+                            tuple((x["type"], x["value"]) for x in tax_ids))
         obj = template("customer")
         obj.update({"id": cid, "address": addr, "balance": 0, "created": t, "currency": None,
                     "email": email, "invoice_prefix": customer.prefix, "name": name,
@@ -476,6 +479,9 @@ class Simulation(Payments):
         interval = interval or rng.choices(list(INTERVAL_WEIGHTS), list(INTERVAL_WEIGHTS.values()))[0]
         currency = next(c for c in (cust.currency, "usd", cr.currency) if (tier, interval, c) in cr.prices)
         price_id, product, amount, _ = cr.prices[(tier, interval, currency)]
+        if cust.billing_currency is None:  # Stripe fixes a customer's currency at the first subscription
+            cust.billing_currency = currency
+            self.update(self.get(cust.id), t, {"currency": currency})
         sid = self.ids.new("sub_")
         trial = cust.ring is None and rng.random() < 0.15
         dt = datetime.fromtimestamp(t, timezone.utc)
@@ -634,7 +640,7 @@ class Simulation(Payments):
             "currency": sub.currency, "customer": cust.id, "customer_address": dict(cust.address),
             "customer_email": cust.email, "customer_name": cust.name, "customer_phone": None,
             "customer_tax_exempt": "reverse" if tax and tax[0] == "reverse" else "none",
-            "customer_tax_ids": [{"type": tax[4], "value": tax[3]}] if tax and tax[0] == "reverse" else [],
+            "customer_tax_ids": [{"type": kind, "value": value} for kind, value in cust.tax_ids],
             "default_payment_method": None, "description": None,
             "discounts": [disc[0]] if discount_total else [], "effective_at": t, "ending_balance": 0,
             "hosted_invoice_url": f"https://invoice.stripe.com/i/{inv_id}", "invoice_pdf": f"https://pay.stripe.com/invoice/{inv_id}/pdf",

@@ -1066,6 +1066,7 @@ class Simulation(Payments):
                 continue
             if bal.available >= creator.min_payout:
                 po = self.payout(t + i, creator.id, bal.available, creator.currency, creator.bank)
+                self.schedule(t + 6 * 3600 + i, "payout_transit", po["id"], creator.id)
                 self.schedule(po["arrival_date"] + 3600, "payout_settle", po["id"], creator.id,
                               rng.choice(PAYOUT_FAILURES) if rng.random() < 0.02 else None)
         cutoff = t - 10 * DAY
@@ -1075,6 +1076,12 @@ class Simulation(Payments):
         if datetime.fromtimestamp(t, timezone.utc).weekday() == 0 and platform.available >= 100_000:
             po = self.payout(t + 3600, PLATFORM, platform.available, "usd", self.platform_bank)
             self.schedule(po["arrival_date"] + 3600, "payout_settle", po["id"], PLATFORM, None)
+
+    def do_payout_transit(self, t: int, payout_id: str, account: str) -> None:
+        """The bank has the payout: pending -> in_transit (Stripe sends payout.updated)."""
+        po = self.get(payout_id)
+        if po["status"] == "pending":
+            self.update(po, t, {"status": "in_transit"}, account=account)
 
     def do_payout_settle(self, t: int, payout_id: str, account: str, failure) -> None:
         self.settle_payout(t, payout_id, account, failure)

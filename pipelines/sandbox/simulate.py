@@ -190,6 +190,9 @@ class Simulation(Payments):
     def one_day(self, t0: int, t1: int) -> None:
         rng = self.rng
         self.fx.step()
+        day = datetime.fromtimestamp(t0, timezone.utc).strftime("%Y-%m-%d")
+        self.new_fx_rates.extend((day, c, str(rate)) for c, rate in sorted(self.fx.per_usd.items())
+                                 if c != "HRK")  # HRK ended on 2023-01-01: no rates in our years
         d = (t0 - self.start) // DAY
         if datetime.fromtimestamp(t0, timezone.utc).day == 1:
             self.month_start(t0)

@@ -91,11 +91,12 @@ class WorldBook:
         self.conn: sqlite3.Connection | None = None
         self.new_labels: dict[str, str] = {}
         self.new_tax_profiles: list[tuple] = []
+        self.new_fx_rates: list[tuple] = []  # (day, currency, per_usd) for the fx_rates table
 
     def __getstate__(self):
         state = dict(self.__dict__)
         for key in ("objs", "new_rows", "event_bytes", "loaded", "conn", "new_labels",
-                    "new_tax_profiles"):
+                    "new_tax_profiles", "new_fx_rates"):
             state.pop(key, None)
         return state
 
@@ -195,7 +196,11 @@ class WorldBook:
                 "INSERT OR REPLACE INTO tax_profiles(account, legal_name, tin_type, tin, is_us, "
                 "address_line1, city, state, postal_code, country, backup_withholding) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.new_tax_profiles)
+        conn.executemany("INSERT OR REPLACE INTO fx_rates(day, currency, per_usd) VALUES (?, ?, ?)",
+                         self.new_fx_rates)
+        conn.commit()
         self.new_tax_profiles = []
+        self.new_fx_rates = []
         written = len(self.new_rows)
         self.new_rows.clear()
         self.event_bytes.clear()

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 from collections import defaultdict
+from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 from stdnum.us import ein, ssn
 
 from pipelines.catalog import OBJECT_TYPES
+from pipelines.money import to_major, to_minor
 from pipelines.sandbox.advance import advance_world
 from pipelines.sandbox.generate import DEFAULT_END, generate_world
 from pipelines.sandbox.people import VAT_RATES, vat_number_is_valid
@@ -417,3 +419,26 @@ def test_advance_adopts_a_server_created_payout(small_world, tmp_path, server_bo
         "SELECT payload FROM objects WHERE object = 'balance_transaction' AND account = ?", (acct,)))
     assert total == bal
     conn.close()
+
+
+def test_fx_rates_table_drives_the_conversions(db):
+    rates = defaultdict(dict)
+    for day, currency, per_usd in db.execute("SELECT day, currency, per_usd FROM fx_rates"):
+        rates[day][currency] = Decimal(per_usd)
+    meta = dict(db.execute("SELECT key, value FROM meta"))
+    days = (int(meta["clock"]) - int(meta["start"])) // DAY
+    assert len(rates) == days and all(len(r) == 24 and r["USD"] == 1 and "HRK" not in r for r in rates.values())
+    charges = {c["id"]: c for c in payloads(db, "charge")}
+    checked = 0
+    for bt in payloads(db, "balance_transaction", ""):
+        if bt["type"] != "charge" or bt["exchange_rate"] is None:
+            continue
+        ch = charges[bt["source"]]
+        day = datetime.fromtimestamp(bt["created"], timezone.utc).strftime("%Y-%m-%d")
+        per_usd = rates[day][ch["currency"].upper()]
+        rate = Decimal(f"{float(Decimal(1) / per_usd):.6g}")  # USD per unit, six significant digits
+        assert bt["exchange_rate"] == float(rate)
+        expected = to_minor(to_major(ch["amount"], ch["currency"]) * rate, "USD")
+        assert bt["amount"] == expected, bt["id"]
+        checked += 1
+    assert checked > 100

@@ -14,6 +14,7 @@ simulated FX rate, rounding half-up once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from pipelines.money import convert_minor
@@ -414,6 +415,8 @@ class Payments(WorldBook):
                           description=f"Chargeback withdrawal for {info.charge}")
             dp["balance_transactions"] = [dict(txn)]
         self.add(dp)
+        if not inquiry:
+            self.emit("charge.dispute.funds_withdrawn", dp, t)
         self.update(ch, t, {"disputed": True})
         if not inquiry:
             tr = self.get(info.transfer)
@@ -424,9 +427,17 @@ class Payments(WorldBook):
 
     def submit_evidence(self, t: int, dispute_id: str) -> None:
         dp = self.get(dispute_id)
-        if dp["status"] != "needs_response":
+        if dp["status"] not in ("needs_response", "warning_needs_response"):
             return
-        self.update(dp, t, {"status": "under_review",
+        ch = self.get(dp["charge"])
+        evidence = {**dp["evidence"], "customer_email_address": ch["billing_details"]["email"],
+                    "customer_name": ch["billing_details"]["name"],
+                    "customer_purchase_ip": ch["metadata"].get("client_ip"),
+                    "product_description": "Digital membership of a creator on Cashbook",
+                    "service_date": datetime.fromtimestamp(ch["created"], timezone.utc).strftime("%Y-%m-%d"),
+                    "uncategorized_text": "The fan used the membership after the payment."}
+        self.update(dp, t, {"status": "under_review" if dp["status"] == "needs_response" else "warning_under_review",
+                            "evidence": evidence,
                             "evidence_details": {**dp["evidence_details"], "has_evidence": True, "submission_count": 1}})
 
     def close_dispute(self, t: int, dispute_id: str, info: ChargeInfo, won: bool) -> None:
@@ -442,6 +453,7 @@ class Payments(WorldBook):
             changes["balance_transactions"] = dp["balance_transactions"] + [dict(txn)]
         self.update(dp, t, changes, event="charge.dispute.closed")
         if won:
+            self.emit("charge.dispute.funds_reinstated", dp, t)
             tr = self.get(info.transfer)
             if tr["amount_reversed"] > 0:
                 creator = self.creators[self.creator_index[info.account]]

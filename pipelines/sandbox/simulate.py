@@ -682,6 +682,7 @@ class Simulation(Payments):
                              "status_transitions": {**inv["status_transitions"], "paid_at": t}},
                     event="invoice.paid")
         if pi is not None:
+            self.emit("invoice.payment_succeeded", inv, t)
             ip = template("invoice_payment")
             ip.update({"id": self.ids.new("inpay_"), "amount_paid": inv["amount_due"],
                        "amount_requested": inv["amount_due"], "created": t, "currency": inv["currency"],

@@ -1,0 +1,122 @@
+"""Polars frames in and out of the warehouse (DuckDB or PostgreSQL), for the Python assets that
+read marts and write whole `finance.*` tables (forecasts, fraud scores).
+
+`read_frame` runs one SELECT; `replace_table` drops and recreates a table from a frame in one
+transaction, so a reader never sees half a table. Column types follow the frame's schema; money
+columns are Int64 frames and land as BIGINT.
+"""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from decimal import Decimal
+
+import polars as pl
+
+from pipelines.warehouse.url import WarehouseTarget, parse_warehouse_url
+
+_QUALIFIED = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
+
+
+def _sql_type(dtype: pl.DataType, kind: str) -> str:
+    if dtype == pl.Utf8:
+        return "TEXT"
+    if dtype in (pl.Int64, pl.Int32):
+        return "BIGINT"
+    if dtype == pl.Float64:
+        return "DOUBLE PRECISION" if kind == "postgres" else "DOUBLE"
+    if dtype == pl.Boolean:
+        return "BOOLEAN"
+    if dtype == pl.Date:
+        return "DATE"
+    if isinstance(dtype, pl.Datetime):
+        return "TIMESTAMP"
+    if isinstance(dtype, pl.List) and dtype.inner == pl.Utf8:
+        return "TEXT[]"
+    raise TypeError(f"no warehouse column type for polars {dtype}")
+
+
+@contextmanager
+def connect(target: WarehouseTarget):
+    """A DB-API connection; committed when the block ends without error."""
+    if target.kind == "duckdb":
+        import duckdb
+
+        target.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = duckdb.connect(str(target.path))
+        conn.begin()
+    else:
+        import psycopg2
+
+        conn = psycopg2.connect(host=target.host, port=target.port, user=target.user,
+                                password=target.password or None, dbname=target.dbname)
+    try:
+        yield conn
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.close()
+
+
+def read_frame(url: str, sql: str) -> pl.DataFrame:
+    """The rows of `sql` as a polars frame. NUMERIC/DECIMAL that hold whole numbers come back as
+    Int64 (PostgreSQL returns sums of bigints as numeric), other decimals stay Decimal."""
+    target = parse_warehouse_url(url)
+    with connect(target) as conn:
+        cur = conn if target.kind == "duckdb" else conn.cursor()
+        cur.execute(sql)
+        names = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(names)}
+    series = []
+    for name, values in columns.items():
+        present = [v for v in values if v is not None]
+        if present and all(isinstance(v, Decimal) for v in present) and all(
+                v == v.to_integral_value() for v in present):
+            values = [None if v is None else int(v) for v in values]
+            series.append(pl.Series(name, values, dtype=pl.Int64))
+        elif present and all(isinstance(v, Decimal) for v in present):
+            series.append(pl.Series(name, values, dtype=pl.Decimal(38, 12)))
+        else:
+            series.append(pl.Series(name, values, strict=False))
+    return pl.DataFrame(series) if series else pl.DataFrame(schema=names)
+
+
+def table_exists(url: str, qualified: str) -> bool:
+    schema, table = qualified.split(".")
+    target = parse_warehouse_url(url)
+    with connect(target) as conn:
+        cur = conn if target.kind == "duckdb" else conn.cursor()
+        marker = "?" if target.kind == "duckdb" else "%s"
+        cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                    f"{marker} AND table_name = {marker}", (schema, table))
+        return cur.fetchone()[0] > 0
+
+
+def replace_table(url: str, qualified: str, frame: pl.DataFrame) -> int:
+    """Replace `schema.table` with the rows of `frame` (same column names and order); returns
+    the number of rows written."""
+    if not _QUALIFIED.match(qualified):
+        raise ValueError(f"table name must be schema.table in lower case, got {qualified!r}")
+    target = parse_warehouse_url(url)
+    schema = qualified.split(".")[0]
+    ddl = ", ".join(f'"{c}" {_sql_type(t, target.kind)}' for c, t in frame.schema.items())
+    columns = ", ".join(f'"{c}"' for c in frame.columns)
+    with connect(target) as conn:
+        cur = conn if target.kind == "duckdb" else conn.cursor()
+        cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        cur.execute(f"DROP TABLE IF EXISTS {qualified}")
+        cur.execute(f"CREATE TABLE {qualified} ({ddl})")
+        if frame.height:
+            if target.kind == "duckdb":
+                conn.register("_frame_to_write", frame.to_arrow())
+                cur.execute(f"INSERT INTO {qualified} ({columns}) SELECT {columns} FROM _frame_to_write")
+                conn.unregister("_frame_to_write")
+            else:
+                from psycopg2.extras import execute_values
+
+                execute_values(cur, f"INSERT INTO {qualified} ({columns}) VALUES %s",
+                               frame.rows(), page_size=2000)
+    return frame.height

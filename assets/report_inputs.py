@@ -1,0 +1,327 @@
+"""What the reports read: the marts (and finance tables) as the report dataclasses of
+`reports.model`. One function per section; a section whose table does not exist yet comes back
+as `NotAvailable(reason)` so the report says so instead of printing a zero.
+
+SQL here runs unchanged on DuckDB and PostgreSQL (dates as `date 'YYYY-MM-DD'` literals built
+from `date` objects, never from user text). Money stays integer minor units end to end.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pipelines.warehouse.url import parse_warehouse_url
+from reports.model import (CohortCell, CreatorStatementData, ForecastAccuracy, ForecastData, ForecastPoint,
+                           NotAvailable, PayoutSummary, QualityCheck, RevenueMonth, RiskRate, StatementLine,
+                           SubscriptionMonth, TopCreator, payout_summaries, rows_from)
+
+MARTS = "marts"
+FINANCE = "finance"
+MADE_STATUSES = ("paid", "pending", "in_transit")  # failed and canceled payouts moved no money
+
+
+class MartReader:
+    """Read-only rows (as dicts) from the warehouse that `WAREHOUSE_URL` names."""
+
+    def __init__(self, warehouse_url: str):
+        self.target = parse_warehouse_url(warehouse_url)
+
+    def rows(self, sql: str) -> list[dict[str, Any]]:
+        if self.target.kind == "duckdb":
+            import duckdb
+            with duckdb.connect(str(self.target.path), read_only=True) as conn:
+                cur = conn.execute(sql)
+                names = [d[0] for d in cur.description]
+                return [dict(zip(names, r)) for r in cur.fetchall()]
+        import psycopg2
+        t = self.target
+        conn = psycopg2.connect(host=t.host, port=t.port, user=t.user, password=t.password, dbname=t.dbname)
+        try:
+            cur = conn.cursor()
+            cur.execute(sql)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r)) for r in cur.fetchall()]
+        finally:
+            conn.close()
+
+    def has_table(self, schema: str, name: str) -> bool:
+        if self.target.kind == "duckdb" and not Path(self.target.path).exists():
+            return False
+        return bool(self.rows(
+            "select 1 as found from information_schema.tables "
+            f"where table_schema = '{_ident(schema)}' and table_name = '{_ident(name)}'"))
+
+    def describe(self) -> str:
+        """The source line of a report (no password: WarehouseTarget's repr masks it)."""
+        return repr(self.target)
+
+
+def _ident(name: str) -> str:
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"not a plain SQL identifier: {name!r}")
+    return name
+
+
+def _d(day: date) -> str:
+    return f"date '{day:%Y-%m-%d}'"
+
+
+def add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _missing(reader: MartReader, schema: str, name: str) -> NotAvailable | None:
+    if reader.has_table(schema, name):
+        return None
+    return NotAvailable(f"{schema}.{name} is not built yet")
+
+
+# ------------------------------------------------------------------ report sections
+
+
+def revenue(reader: MartReader, first: date, last: date) -> list[RevenueMonth] | NotAvailable:
+    """fct_revenue_monthly rows for the months [first, last] (all settlement currencies)."""
+    if na := _missing(reader, MARTS, "fct_revenue_monthly"):
+        return na
+    return rows_from(RevenueMonth, reader.rows(
+        f"select * from {MARTS}.fct_revenue_monthly where revenue_month between {_d(first)} and {_d(last)} "
+        "order by revenue_month, currency"))
+
+
+def subscriptions(reader: MartReader, first: date, last: date) -> list[SubscriptionMonth] | NotAvailable:
+    if na := _missing(reader, MARTS, "subscription_metrics_monthly"):
+        return na
+    return rows_from(SubscriptionMonth, reader.rows(
+        f"select * from {MARTS}.subscription_metrics_monthly where month between {_d(first)} and {_d(last)} "
+        "order by month"))
+
+
+def cohorts(reader: MartReader, last: date) -> list[CohortCell] | NotAvailable:
+    if na := _missing(reader, MARTS, "cohort_retention"):
+        return na
+    return rows_from(CohortCell, reader.rows(
+        f"select * from {MARTS}.cohort_retention where month <= {_d(last)} "
+        f"and cohort_month >= {_d(add_months(last, -11))} order by cohort_month, month"))
+
+
+@dataclass
+class TopCreators:
+    rows: list[TopCreator] | NotAvailable
+    notes: list[str] = field(default_factory=list)
+
+
+def top_creators(reader: MartReader, first: date, last: date, reporting_currency: str) -> TopCreators:
+    """Creators' earnings over [first, last] in the reporting currency. The earnings mart holds the
+    platform's settlement currency; rows in any other currency are counted in a note, never
+    converted or added here."""
+    for name in ("fct_creator_earnings_monthly", "dim_creators"):
+        if na := _missing(reader, MARTS, name):
+            return TopCreators(na)
+    cur = _ident(reporting_currency)
+    has_tiers = reader.has_table(MARTS, "dim_creator_tiers_monthly")
+    tiers_join = (f"left join {MARTS}.dim_creator_tiers_monthly t on t.creator_account_id = e.creator_account_id "
+                  f"and t.month = {_d(last)}") if has_tiers else ""
+    subscribers = "coalesce(t.active_subscribers_at_start, 0)" if has_tiers else "0"
+    rows = reader.rows(f"""
+        with e as (
+            select creator_account_id, sum(gross_volume) as gross_volume_reporting,
+                   sum(commission) as commission_reporting, sum(net_earnings) as net_earnings_reporting,
+                   max(month) as last_month
+            from {MARTS}.fct_creator_earnings_monthly
+            where month between {_d(first)} and {_d(last)} and currency = '{cur}'
+            group by creator_account_id
+        ),
+        tier as (
+            select creator_account_id, commission_tier, month
+            from {MARTS}.fct_creator_earnings_monthly
+            where month between {_d(first)} and {_d(last)} and currency = '{cur}'
+        )
+        select e.creator_account_id, coalesce(d.business_name, e.creator_account_id) as creator_name,
+               coalesce(tier.commission_tier, 'standard') as tier, '{cur}' as reporting_currency,
+               e.gross_volume_reporting, e.commission_reporting, e.net_earnings_reporting,
+               {subscribers} as active_subscribers
+        from e
+        left join {MARTS}.dim_creators d on d.creator_account_id = e.creator_account_id
+        left join tier on tier.creator_account_id = e.creator_account_id and tier.month = e.last_month
+        {tiers_join}
+        order by e.gross_volume_reporting desc, e.creator_account_id""")
+    other = reader.rows(f"""
+        select currency, count(*) as n from {MARTS}.fct_creator_earnings_monthly
+        where month between {_d(first)} and {_d(last)} and currency <> '{cur}' group by currency order by currency""")
+    notes = [f"{r['n']} creator-month row(s) settled in {r['currency']} are not in the {cur} ranking"
+             for r in other]
+    return TopCreators(rows_from(TopCreator, rows), notes)
+
+
+def payouts(reader: MartReader, first: date, last: date) -> list[PayoutSummary] | NotAvailable:
+    """Payouts created in [first, month after last): the platform's own (distinct payouts of the
+    reconciliation mart) and the creators' (fct_creator_payouts), grouped by currency and status."""
+    end = add_months(last, 1)
+    single: list[dict] = []
+    found = False
+    if reader.has_table(MARTS, "fct_payout_reconciliation_itemized"):
+        found = True
+        single += reader.rows(f"""
+            select distinct payout_id, 'platform' as balance_account, currency, payout_status as status,
+                   payout_amount as amount
+            from {MARTS}.fct_payout_reconciliation_itemized
+            where balance_account = 'platform'
+              and payout_created_at >= {_d(first)} and payout_created_at < {_d(end)}""")
+    if reader.has_table(MARTS, "fct_creator_payouts"):
+        found = True
+        single += reader.rows(f"""
+            select payout_id, creator_account_id, currency, status, amount
+            from {MARTS}.fct_creator_payouts
+            where created_at >= {_d(first)} and created_at < {_d(end)}""")
+    if not found:
+        return NotAvailable("the payout marts are not built yet")
+    return payout_summaries(single)
+
+
+def risk(reader: MartReader, month: date) -> list[RiskRate] | NotAvailable:
+    """The platform fraud rate of the month against its goal (finance.platform_fraud_rate)."""
+    if na := _missing(reader, FINANCE, "platform_fraud_rate"):
+        return na
+    rows = reader.rows(f"select * from {FINANCE}.platform_fraud_rate where month = {_d(month)}")
+    out = []
+    for r in rows:
+        status = "ok" if r.get("meets_goal") else ("over" if r.get("meets_goal") is False else "")
+        out.append(RiskRate("Platform fraud rate", int(r["fraud"]), int(r["charges"]), r.get("fraud_rate"),
+                            r.get("goal"), status))
+    return out
+
+
+def forecast(reader: MartReader, reporting_currency: str) -> ForecastData | NotAvailable:
+    """The forecast series in the reporting currency (name containing its code), with the chosen
+    model's backtest; the history is the series' own months before the first forecast month."""
+    for name in ("revenue_forecast", "forecast_backtest"):
+        if na := _missing(reader, FINANCE, name):
+            return na
+    series = [r["series"] for r in reader.rows(f"select distinct series from {FINANCE}.revenue_forecast order by series")]
+    mine = [s for s in series if reporting_currency.lower() in s.lower()]
+    if not mine:
+        return NotAvailable(f"no forecast series in {reporting_currency}")
+    name = mine[0]
+    points = reader.rows(f"select * from {FINANCE}.revenue_forecast where series = '{_quote(name)}' order by month")
+    if not points:
+        return NotAvailable(f"forecast {name} has no points")
+    model = points[0]["model"]
+    accuracy = reader.rows(f"select * from {FINANCE}.forecast_backtest where series = '{_quote(name)}' "
+                           f"and model = '{_quote(model)}' order by horizon")
+    return ForecastData(series=name, model=model, currency=reporting_currency,
+                        points=tuple(rows_from(ForecastPoint, points)),
+                        accuracy=tuple(rows_from(ForecastAccuracy, accuracy)))
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def data_quality(run_results: Path) -> list[QualityCheck] | NotAvailable:
+    """dbt's test results of the last build (target/run_results.json): one check per test;
+    error-severity tests block what depends on them, warn-severity ones do not."""
+    if not run_results.exists():
+        return NotAvailable("no dbt build results yet")
+    results = json.loads(run_results.read_text())
+    checks = []
+    for r in results.get("results", []):
+        uid = r.get("unique_id", "")
+        if not (uid.startswith("test.") or uid.startswith("unit_test.")):
+            continue
+        parts = uid.split(".")
+        status = r.get("status")
+        checks.append(QualityCheck(check=parts[-2] if uid.startswith("test.") else parts[-1],
+                                   target="dbt", passed=status in ("pass", "success"),
+                                   blocking=status != "warn",
+                                   detail=f"{status}" + (f": {r['failures']} failing rows" if r.get("failures") else "")))
+    return checks or NotAvailable("the last dbt build ran no tests")
+
+
+# ------------------------------------------------------------------ creator statements
+
+
+@dataclass
+class Statements:
+    statements: list[CreatorStatementData] | NotAvailable
+    notes: list[str] = field(default_factory=list)
+
+
+def creator_statements(reader: MartReader, month: date) -> Statements:
+    """One statement per creator and settlement currency for `month`, from
+    fct_creator_earnings_monthly (signs turned into the magnitudes the statement shows).
+
+    Payouts are what the platform sent the creator (earnings_transferred + bonuses, in the same
+    currency), so previous balance + net - payouts is what the platform still owes them: the
+    balance carried forward of one month is the previous balance of the next. A month where
+    dispute reversals exceed losses (disputes > 0) credits the excess as an itemised line in
+    bonuses, so net still equals the mart's net_earnings."""
+    for name in ("fct_creator_earnings_monthly", "dim_creators"):
+        if na := _missing(reader, MARTS, name):
+            return Statements(na)
+    has_tiers = reader.has_table(MARTS, "dim_creator_tiers_monthly")
+    subscribers = "coalesce(t.active_subscribers_at_start, 0)" if has_tiers else "0"
+    tiers_join = (f"left join {MARTS}.dim_creator_tiers_monthly t on t.creator_account_id = e.creator_account_id "
+                  "and t.month = e.month") if has_tiers else ""
+    rows = reader.rows(f"""
+        with prior as (
+            select creator_account_id, currency,
+                   sum(net_earnings - earnings_transferred - bonuses) as previous_balance
+            from {MARTS}.fct_creator_earnings_monthly
+            where month < {_d(month)}
+            group by creator_account_id, currency
+        )
+        select e.*, coalesce(d.business_name, e.creator_account_id) as creator_name,
+               coalesce(p.previous_balance, 0) as previous_balance, {subscribers} as active_subscribers
+        from {MARTS}.fct_creator_earnings_monthly e
+        left join {MARTS}.dim_creators d on d.creator_account_id = e.creator_account_id
+        left join prior p on p.creator_account_id = e.creator_account_id and p.currency = e.currency
+        {tiers_join}
+        where e.month = {_d(month)}
+        order by e.creator_account_id, e.currency""")
+    per_creator: dict[str, int] = defaultdict(int)
+    for r in rows:
+        per_creator[r["creator_account_id"]] += 1
+    notes = [f"{acct} has earnings in {n} currencies: one statement each" for acct, n in per_creator.items() if n > 1]
+    return Statements([statement_from_row(r, month, multi=per_creator[r["creator_account_id"]] > 1) for r in rows],
+                      notes)
+
+
+def statement_from_row(r: dict[str, Any], month: date, *, multi: bool = False) -> CreatorStatementData:
+    """One earnings-mart row (plus creator_name, previous_balance, active_subscribers) as a
+    statement: refunds, disputes and fees become positive deductions."""
+    disputes = int(r["disputes"])
+    refunds = int(r["refunds"])
+    fees = int(r["stripe_fees"])
+    bonuses = int(r["bonuses"])
+    lines = []
+    if disputes > 0:
+        lines.append(StatementLine(month, disputes, "Dispute reversals exceeding losses, credited"))
+    if refunds > 0:
+        lines.append(StatementLine(month, refunds, "Failed refunds exceeding refunds, credited"))
+    if fees < 0:
+        lines.append(StatementLine(month, -fees, "Processing fees returned, credited"))
+    credits = max(disputes, 0) + max(refunds, 0) + max(-fees, 0)
+    account = r["creator_account_id"]
+    return CreatorStatementData(
+        creator_account_id=f"{account}_{r['currency']}" if multi else account,
+        creator_name=r["creator_name"] or account,
+        tier=r["commission_tier"],
+        month=month,
+        currency=r["currency"],
+        commission_rate=r["commission_rate"],
+        previous_balance=int(r["previous_balance"]),
+        gross=int(r["gross_volume"]),
+        refunds=max(-refunds, 0),
+        disputes=max(-disputes, 0),
+        fees=max(fees, 0),
+        commission=int(r["commission"]),
+        bonuses=bonuses + credits if bonuses + credits >= 0 else 0,
+        payouts=int(r["earnings_transferred"]) + bonuses,
+        active_subscribers=int(r["active_subscribers"]),
+        lines=tuple(lines),
+    )

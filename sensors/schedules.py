@@ -1,0 +1,151 @@
+"""When things run without anyone asking (issue 8 item 3), and at what priority (DESIGN 8).
+
+- `hourly_refresh`: ingest every Stripe object type and build every dbt layer, on the hour.
+- `monthly_reports`: the monthly report and the creator statements at 06:00 UTC on the 1st, for
+  the month before (the schedule is built from the partitioned job, so the tick of 2026-12-01
+  06:00 runs partition 2026-11).
+- `annual_report`: 06:00 UTC on 2 January for the year before.
+- VAT returns in the first week after each quarter, 1099 files in January for the year before:
+  scheduled here only when the tax module defines those jobs and does not schedule them itself.
+
+Schedules and sensors start RUNNING (a close that nobody has to start); set
+`CASHBOOK_AUTOMATION=off` to load them stopped (tests, a laptop without Stripe).
+"""
+
+import importlib
+import os
+from datetime import datetime
+
+import dagster as dg
+
+from assets.reports import ANNUAL, MONTHLY, annual_report_asset, creator_statements_asset, monthly_report_asset
+
+# `dagster/priority`: a higher number is dequeued first (DESIGN 8).
+PRIORITY = {"critical": "10", "high": "5", "medium": "0", "low": "-5", "batch": "-10"}
+
+
+def priority_tags(level: str, area: str) -> dict[str, str]:
+    return {"dagster/priority": PRIORITY[level], "cashbook/priority": level, "cashbook/area": area}
+
+
+PAYMENTS_TAGS = priority_tags("critical", "payments")
+PAYOUTS_TAGS = priority_tags("high", "payouts")
+TAX_TAGS = priority_tags("medium", "tax")
+ANALYTICS_TAGS = priority_tags("low", "analytics")
+BULK_TAGS = priority_tags("batch", "bulk")
+
+REFRESH_GROUPS = ("stripe_raw", "dbt_staging", "dbt_intermediate", "dbt_marts", "dbt_reference")
+
+
+def automation_status(environ: dict[str, str] | None = None) -> bool:
+    """True when schedules and sensors should start running (the default)."""
+    env = os.environ if environ is None else environ
+    return env.get("CASHBOOK_AUTOMATION", "on").strip().lower() not in ("off", "0", "false", "no")
+
+
+SCHEDULE_STATUS = dg.DefaultScheduleStatus.RUNNING if automation_status() else dg.DefaultScheduleStatus.STOPPED
+
+# Ingestion lands what payments did: it runs first when the queue is full.
+hourly_refresh_job = dg.define_asset_job(
+    "hourly_refresh",
+    selection=dg.AssetSelection.groups(*REFRESH_GROUPS),
+    description="Ingest every Stripe object type, then build staging, intermediate and marts (dbt).",
+    tags=PAYMENTS_TAGS,
+)
+monthly_reports_job = dg.define_asset_job(
+    "monthly_reports",
+    selection=dg.AssetSelection.assets(monthly_report_asset, creator_statements_asset),
+    partitions_def=MONTHLY,
+    description="The monthly financial report and every creator's statement for one month.",
+    tags=ANALYTICS_TAGS,
+)
+annual_report_job = dg.define_asset_job(
+    "annual_report",
+    selection=dg.AssetSelection.assets(annual_report_asset),
+    partitions_def=ANNUAL,
+    description="The annual financial report for one year.",
+    tags=ANALYTICS_TAGS,
+)
+
+hourly_refresh_schedule = dg.ScheduleDefinition(
+    name="hourly_refresh_schedule", job=hourly_refresh_job, cron_schedule="0 * * * *",
+    execution_timezone="UTC", default_status=SCHEDULE_STATUS, tags=PAYMENTS_TAGS,
+    description="Ingest and build every hour, on the hour.",
+)
+monthly_reports_schedule = dg.build_schedule_from_partitioned_job(
+    monthly_reports_job, name="monthly_reports_schedule", day_of_month=1, hour_of_day=6, minute_of_hour=0,
+    default_status=SCHEDULE_STATUS, tags=ANALYTICS_TAGS,
+    description="06:00 UTC on the 1st: the report and statements of the month before.",
+)
+
+
+def previous_partition(partitions_def: dg.TimeWindowPartitionsDefinition, tick: datetime) -> str:
+    """The last partition that is complete at `tick`: the one before the partition holding it
+    (tick 2027-01-02 06:00 on yearly partitions -> '2026')."""
+    current = partitions_def.get_partition_key_for_timestamp(tick.timestamp())
+    start = partitions_def.time_window_for_partition_key(current).start
+    return partitions_def.get_partition_key_for_timestamp(start.timestamp() - 1)
+
+
+def previous_partition_schedule(job, partitions_def, cron: str, name: str, tags: dict[str, str],
+                                description: str) -> dg.ScheduleDefinition:
+    """A schedule on its own cron (not the partitions' cron) that runs the last complete partition."""
+
+    @dg.schedule(name=name, job=job, cron_schedule=cron, execution_timezone="UTC",
+                 default_status=SCHEDULE_STATUS, tags=tags, description=description)
+    def _schedule(context: dg.ScheduleEvaluationContext):
+        key = previous_partition(partitions_def, context.scheduled_execution_time)
+        return dg.RunRequest(run_key=key, partition_key=key, tags=tags)
+
+    return _schedule
+
+
+annual_report_schedule = previous_partition_schedule(
+    annual_report_job, ANNUAL, "0 6 2 1 *", "annual_report_schedule", ANALYTICS_TAGS,
+    "06:00 UTC on 2 January: the annual report of the year before.")
+
+# Jobs of other domains, by name: (module, job name, schedule name, cron (UTC), tags).
+# VAT: 06:00 UTC on the 3rd day after the quarter (inside the first week); 1099: 06:00 UTC on 15 January.
+OTHER_DOMAIN_SCHEDULES = (
+    ("assets.tax", "tax_quarter_files", "vat_returns_schedule", "0 6 3 1,4,7,10 *", TAX_TAGS),
+    ("assets.tax", "tax_year_files", "tax_1099_schedule", "0 6 15 1 *", TAX_TAGS),
+)
+MISSING_JOBS: list[str] = []  # what the integrator is told about (see `missing_jobs`)
+
+
+def _domain_defs(module_name: str) -> dg.Definitions | None:
+    try:
+        return importlib.import_module(module_name).defs
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return None
+        raise
+
+
+def _other_domain_schedules() -> list:
+    schedules = []
+    for module_name, job_name, schedule_name, when, tags in OTHER_DOMAIN_SCHEDULES:
+        defs = _domain_defs(module_name)
+        jobs = {j.name: j for j in (defs.jobs or [])} if defs else {}
+        job = jobs.get(job_name)
+        if job is None:
+            MISSING_JOBS.append(f"{module_name}:{job_name}")
+            continue
+        if any(getattr(s, "job_name", None) == job_name or getattr(getattr(s, "job", None), "name", None) == job_name
+               for s in (defs.schedules or [])):
+            continue  # that module schedules its own job; one schedule per job
+        schedules.append(previous_partition_schedule(
+            job, job.partitions_def, when, schedule_name, tags, f"{job_name}: the period before, cron {when} UTC"))
+    return schedules
+
+
+def missing_jobs() -> list[str]:
+    """Jobs of other domains this module would schedule but could not find at import."""
+    return list(MISSING_JOBS)
+
+
+defs = dg.Definitions(
+    jobs=[hourly_refresh_job, monthly_reports_job, annual_report_job],
+    schedules=[hourly_refresh_schedule, monthly_reports_schedule, annual_report_schedule,
+               *_other_domain_schedules()],
+)

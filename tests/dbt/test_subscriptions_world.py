@@ -1,4 +1,4 @@
-"""The subscription marts on the sandbox's small world (load_world): MRR per month from dbt must be
+"""The subscription marts on the sandbox's small world (copied into the raw tables as load_world does): MRR per month from dbt must be
 the MRR computed straight from the raw invoice JSON in Python, and the movements must add up to the
 change of MRR, in both views. dbt builds once for the module."""
 from __future__ import annotations
@@ -14,7 +14,6 @@ from pipelines.money import PLATFORM_CURRENCIES
 from pipelines.sandbox.ecb_export import is_target_business_day, per_eur_rates, read_fx_rates
 from pipelines.sandbox.generate import generate_world
 from tests.dbt.conftest import make_duck_warehouse, run_dbt
-from tests.dbt.raw_loader import load_world
 from tests.dbt.test_subscriptions_mrr import MY_MODELS, mrr_from_raw_invoices
 
 
@@ -35,8 +34,44 @@ def _load_ecb_rates(world_path, conn) -> int:
             if is_target_business_day(day):
                 rows += [(day, currency, Decimal(1)) for currency in PLATFORM_CURRENCIES if currency != "EUR"]
             day += timedelta(days=1)
-    cur.executemany("INSERT INTO raw_fx.ecb_rates VALUES (?, ?, ?)", rows)
+    import pyarrow as pa
+
+    rates = pa.Table.from_pylist([{"rate_date": d, "currency": c, "rate": str(r)} for d, c, r in rows])  # noqa: F841
+    cur.execute("INSERT INTO raw_fx.ecb_rates SELECT rate_date, currency, cast(rate as decimal(18, 6)) FROM rates")
     return len(rows)
+
+
+def _bulk_load_world(world_path, conn) -> dict[str, int]:
+    """load_world's copy (invoices with all their lines), through Arrow in one insert per table:
+    row-by-row inserts take minutes for the small world on a busy machine."""
+    import pyarrow as pa
+
+    from pipelines.catalog import BY_OBJECT
+
+    src = sqlite3.connect(f"file:{world_path}?mode=ro", uri=True)
+    lines: dict[str, list[dict]] = {}
+    for parent, payload in src.execute("SELECT parent, payload FROM objects WHERE object = 'line_item' ORDER BY seq"):
+        lines.setdefault(parent, []).append(json.loads(payload))
+    tables: dict[str, list[dict]] = {}
+    for object_name, account, payload in src.execute(
+            "SELECT object, account, payload FROM objects WHERE object != 'line_item' ORDER BY seq"):
+        t = BY_OBJECT.get(object_name)
+        if t is None:
+            continue
+        obj = json.loads(payload)
+        if object_name == "invoice" and obj["id"] in lines:
+            obj["lines"]["data"] = lines[obj["id"]]
+            obj["lines"]["has_more"] = False
+        tables.setdefault(t.table, []).append(
+            {"id": obj["id"], "account": account or None, "created": obj["created"],
+             "livemode": bool(obj.get("livemode", False)), "api_version": "2026-10-28.endive",
+             "payload": json.dumps(obj)})
+    src.close()
+    for table, rows in tables.items():
+        batch = pa.Table.from_pylist(rows)  # noqa: F841 (read by DuckDB's replacement scan)
+        conn.execute(f"INSERT INTO raw_stripe.{table} SELECT id, account, created, livemode, api_version, "
+                     "cast(payload as json), now(), 'list', false FROM batch")
+    return {table: len(rows) for table, rows in tables.items()}
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +81,8 @@ def world(tmp_path_factory):
     generate_world(world_path, size="small", seed=42)
     wh = make_duck_warehouse(directory)
     with wh.connect() as conn:
-        load_world(world_path, conn)
+        counts = _bulk_load_world(world_path, conn)
+        assert counts["invoice"] > 1000
         assert _load_ecb_rates(world_path, conn) > 0
     run_dbt(wh.env, "build", "--select", "currencies " + MY_MODELS, "--indirect-selection", "cautious",
             "--exclude", "test_type:unit")

@@ -4,9 +4,10 @@
   charge's on_behalf_of, else the invoice's destination, else the product's creator metadata.
   Invoice: invoice_payment (API 2025-03-31.basil and later), else the legacy invoice.charge /
   charge.invoice / payment_intent.invoice links.
-  Product kind: tier_subscription, custom or tip, from the charge's metadata, else the invoice's
-  first priced line -> price -> product metadata; an invoiced charge defaults to tier_subscription,
-  a charge without invoice to tip.
+  Product kind: tip when the charge (or its intent) says metadata.kind = tip; custom when the
+  invoice's first priced line -> price -> product has metadata tier = custom; tier_subscription for
+  any other invoiced or subscription charge; a charge without invoice or kind is a tip (one-off).
+  The sandbox also puts `creator` and `invoice` in the charge's metadata: used as fallbacks.
 -#}
 with charges as (
     select * from {{ ref('stg_stripe__charges') }}
@@ -65,7 +66,11 @@ priced_lines as (
 ),
 
 first_line as (
-    select priced_lines.*, products.product_kind, products.creator_account_id as product_creator_account_id
+    select
+        priced_lines.*,
+        products.product_kind,
+        products.tier as product_tier,
+        products.creator_account_id as product_creator_account_id
     from priced_lines
     left join {{ ref('stg_stripe__products') }} as products on products.product_id = priced_lines.product_id
     where line_rank = 1
@@ -79,10 +84,12 @@ attributed as (
             payment_invoice.invoice_id,
             charges.invoice_id,
             payment_intents.invoice_id,
+            {{ json_text('charges.metadata', 'invoice') }},
             legacy_invoice_by_charge.invoice_id,
             legacy_invoice_by_intent.invoice_id
         ) as resolved_invoice_id,
         payment_intents.metadata_kind as payment_intent_metadata_kind,
+        {{ json_text('charges.metadata', 'creator') }} as metadata_creator_account_id,
         payment_intents.destination_account_id as payment_intent_destination_account_id
     from charges
     left join payment_intents on payment_intents.payment_intent_id = charges.payment_intent_id
@@ -99,6 +106,7 @@ with_product as (
         invoices.destination_account_id as invoice_destination_account_id,
         first_line.product_id,
         first_line.product_kind,
+        first_line.product_tier,
         first_line.product_creator_account_id
     from attributed
     left join invoices on invoices.invoice_id = attributed.resolved_invoice_id
@@ -128,16 +136,18 @@ final as (
             payment_intent_destination_account_id,
             on_behalf_of_account_id,
             invoice_destination_account_id,
+            metadata_creator_account_id,
             product_creator_account_id
         ) as creator_account_id,
         resolved_invoice_id as invoice_id,
         subscription_id,
         product_id,
         case
-            when lower(coalesce(metadata_kind, payment_intent_metadata_kind, product_kind)) in ('tip', 'tips') then 'tip'
-            when lower(coalesce(metadata_kind, payment_intent_metadata_kind, product_kind)) in ('custom', 'custom_tier', 'custom_subscription') then 'custom'
-            when lower(coalesce(metadata_kind, payment_intent_metadata_kind, product_kind)) in ('tier', 'tier_subscription', 'subscription') then 'tier_subscription'
-            when resolved_invoice_id is not null then 'tier_subscription'
+            when lower(coalesce(metadata_kind, payment_intent_metadata_kind, product_kind, '')) in ('tip', 'tips') then 'tip'
+            when lower(coalesce(product_tier, '')) = 'custom'
+                 or lower(coalesce(metadata_kind, payment_intent_metadata_kind, product_kind, '')) in ('custom', 'custom_tier', 'custom_subscription') then 'custom'
+            when resolved_invoice_id is not null
+                 or lower(coalesce(metadata_kind, payment_intent_metadata_kind, product_kind, '')) in ('subscription', 'tier', 'tier_subscription') then 'tier_subscription'
             else 'tip'
         end as product_kind,
         payment_method_type,

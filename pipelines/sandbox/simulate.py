@@ -372,7 +372,12 @@ class Simulation(Payments):
                           description="Creator bonus")
 
     def pick_creator(self) -> int:
+        """A creator for a new fan: popularity is Pareto-distributed, and the first creator is a
+        star with ~16% of signups, so the bigger worlds reach the 3% (demo) and 2% (large)
+        commission tiers."""
         n = len(self.creators)
+        if self.rng.random() < 0.16:
+            return 0
         if self._cum_n != n:
             total, cum = 0.0, []
             for c in self.creators:

@@ -36,6 +36,13 @@ def tiny_world(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def tiny_clean(tiny_world, tmp_path_factory):
+    url = duck_url(tmp_path_factory.mktemp("clean") / "clean.duckdb")
+    ingest(tiny_world, url)
+    return url, snapshot(url)
+
+
 def copy_world(src: Path, dst: Path) -> Path:
     con = sqlite3.connect(src)
     out = sqlite3.connect(dst)

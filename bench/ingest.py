@@ -1,0 +1,155 @@
+"""Ingestion benchmark (issue 3 targets): full ingest objects/s and peak memory against the
+sandbox with its rate limit off (server in its own process), an incremental run after
+`advance --days 1` (time and API calls vs the full run, target <= 5%), and processing alone:
+recorded list pages replayed through parse + validate + land (target >= 50,000 objects/s).
+
+    .venv/bin/python -m bench.ingest [--size large] [--seed 42] [--replay-pages 400]
+
+Prints a table and writes bench/results/ingest-<size>.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from bench.sandbox_server import server_process
+from pipelines.catalog import BY_TABLE
+from pipelines.sandbox.advance import advance_world
+from pipelines.sandbox.cli import world_path
+from pipelines.sandbox.generate import generate_world
+from pipelines.stripe.client import Response, StripeApi
+from pipelines.stripe.engine import SyncOptions, SyncResult, _Run, run_sync
+from pipelines.stripe.readers import StreamTask
+from pipelines.stripe.state import plan_pass
+from pipelines.warehouse.duckdb_landing import DuckDBLanding
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TARGETS = {"full_objects_per_s": 10_000, "replay_objects_per_s": 50_000,
+           "peak_rss_mb": 1024, "incremental_call_share": 0.05}
+
+
+class RecordingApi:
+    """Wraps StripeApi and keeps the raw answers of one stream's pages for the replay."""
+
+    def __init__(self, api: StripeApi, limit_pages: int):
+        self.api, self.limit, self.pages = api, limit_pages, {}
+        self.calls, self.retries = api.calls, api.retries
+
+    def get(self, path, params=None, account=None, *, label="other"):
+        resp = self.api.get(path, params, account, label=label)
+        key = (path, account, (params or {}).get("starting_after"))
+        if len(self.pages) < self.limit:
+            import orjson
+            self.pages[key] = (orjson.dumps(resp.data), resp.server_time)
+        return resp
+
+
+class ReplayApi:
+    """Answers recorded pages from memory: the engine's processing without the network."""
+
+    def __init__(self, pages):
+        from collections import Counter
+        self.pages, self.calls, self.retries = pages, Counter(), Counter()
+
+    def get(self, path, params=None, account=None, *, label="other"):
+        import orjson
+        key = (path, account, (params or {}).get("starting_after"))
+        body, server_time = self.pages.get(key, (b'{"object":"list","data":[],"has_more":false}', None))
+        self.calls[label] += 1
+        return Response(200, orjson.loads(body), server_time)
+
+
+def replay(pages, table: str, workdir: Path) -> tuple[int, float]:
+    landing = DuckDBLanding(workdir / "replay.duckdb")
+    landing.ensure_schema()
+    api = ReplayApi(pages)
+    result = SyncResult(run_id="replay", server_time=int(time.time()))
+    run = _Run(api, landing, SyncOptions(), result)
+    plan = plan_pass(None, table, "", now=result.server_time)
+    from concurrent.futures import ThreadPoolExecutor
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        run.run_phase([StreamTask(BY_TABLE[table], None, plan)], pool)
+    seconds = time.perf_counter() - began
+    landing.close()
+    return result.tables[table].received, seconds
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--size", default="large")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--replay-pages", type=int, default=400)
+    ap.add_argument("--replay-table", default="charge")
+    args = ap.parse_args(argv)
+
+    source = world_path(args.size, args.seed)
+    if not source.exists():
+        print(f"generating the {args.size} world at {source} ...", flush=True)
+        generate_world(source, size=args.size, seed=args.seed)
+    work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    try:
+        world = work / "world.sqlite"
+        with sqlite3.connect(source) as src, sqlite3.connect(world) as dst:
+            src.backup(dst)
+        url = f"duckdb:///{work / 'warehouse.duckdb'}"
+        from pipelines.warehouse.connect import open_landing
+        with server_process(world) as (base_url, api_key, _pid):
+            api = StripeApi(api_key, base_url)
+            began = time.perf_counter()
+            full = run_sync(api, lambda: open_landing(url))
+            full_s = time.perf_counter() - began
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        objects = sum(s.received for s in full.tables.values())
+        advance_world(world, 1)
+        with server_process(world) as (base_url, api_key, _pid):
+            api = StripeApi(api_key, base_url)
+            began = time.perf_counter()
+            inc = run_sync(api, lambda: open_landing(url))
+            inc_s = time.perf_counter() - began
+            # record pages of one big stream for the processing-only replay
+            rec = RecordingApi(StripeApi(api_key, base_url), args.replay_pages)
+            result = SyncResult(run_id="record", server_time=int(time.time()))
+            scratch = DuckDBLanding(work / "record.duckdb")
+            scratch.ensure_schema()
+            run = _Run(rec, scratch, SyncOptions(), result)
+            from concurrent.futures import ThreadPoolExecutor
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                run.run_phase([StreamTask(BY_TABLE[args.replay_table], None,
+                                          plan_pass(None, args.replay_table, "", now=result.server_time))], pool)
+            scratch.close()
+        replayed, replay_s = replay(rec.pages, args.replay_table, work)
+        report = {
+            "size": args.size, "seed": args.seed,
+            "full_objects": objects, "full_seconds": round(full_s, 2),
+            "full_objects_per_s": round(objects / full_s), "full_api_calls": full.api_calls,
+            "peak_rss_mb": round(peak_mb),
+            "incremental_seconds": round(inc_s, 2), "incremental_api_calls": inc.api_calls,
+            "incremental_accounts_read": f"{inc.accounts_synced}/{inc.accounts_total}",
+            "incremental_call_share": round(inc.api_calls / max(full.api_calls, 1), 4),
+            "replay_table": args.replay_table, "replay_objects": replayed,
+            "replay_objects_per_s": round(replayed / replay_s) if replay_s else None,
+            "targets": TARGETS,
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"ingest-{args.size}.json"
+    out.write_text(json.dumps(report, indent=2))
+    width = max(len(k) for k in report)
+    for k, v in report.items():
+        if k != "targets":
+            target = TARGETS.get(k)
+            print(f"{k:{width}}  {v}" + (f"   (target {target})" if target is not None else ""))
+    print(f"-> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

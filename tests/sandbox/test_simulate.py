@@ -442,3 +442,27 @@ def test_fx_rates_table_drives_the_conversions(db):
         assert bt["amount"] == expected, bt["id"]
         checked += 1
     assert checked > 100
+
+
+def test_application_fee_is_vat_plus_commission_plus_card_price(db):
+    """Every destination charge of the small world (all creators under 1,000 fans: 5%)."""
+    rates = defaultdict(dict)
+    for day, currency, per_usd in db.execute("SELECT day, currency, per_usd FROM fx_rates"):
+        rates[day][currency] = Decimal(per_usd)
+    invoices = {i["id"]: i for i in payloads(db, "invoice")}
+    intents = {p["id"]: p for p in payloads(db, "payment_intent")}
+    checked = 0
+    for ch in payloads(db, "charge"):
+        if ch["status"] != "succeeded":
+            continue
+        invoice = intents[ch["payment_intent"]]["metadata"].get("invoice")
+        tax = sum(t["amount"] for t in invoices[invoice]["total_taxes"]) if invoice else 0
+        day = datetime.fromtimestamp(ch["created"], timezone.utc).strftime("%Y-%m-%d")
+        currency = ch["currency"].upper()
+        fixed = to_minor(to_major(30, "USD") * rates[day][currency], currency)
+        half_up = lambda x: int(x.quantize(Decimal(1), rounding=ROUND_HALF_UP))  # noqa: E731
+        expected = tax + half_up(Decimal(ch["amount"] - tax) * Decimal("0.05")) \
+            + half_up(Decimal(ch["amount"]) * Decimal("0.029")) + fixed
+        assert ch["application_fee_amount"] == min(expected, ch["amount"]), ch["id"]
+        checked += 1
+    assert checked > 1500

@@ -28,6 +28,8 @@ from pipelines.resources import StripeResource, WarehouseResource
 from pipelines.settings import load_settings
 
 GROUP = "payouts"
+# DESIGN 8: payouts run at high priority (the same tags sensors.schedules.priority_tags gives)
+PAYOUTS_TAGS = {"dagster/priority": "5", "cashbook/priority": "high", "cashbook/area": "payouts"}
 PARTITIONS = dg.DailyPartitionsDefinition(start_date="2026-01-01", end_offset=1)
 
 CREATOR_BALANCES = dg.AssetKey(["finance", "creator_balances"])
@@ -56,7 +58,7 @@ def _money_by_currency(amounts: dict[str, int]) -> dict[str, str]:
 # ------------------------------------------------------------------ creator balances
 
 @dg.asset(
-    key=CREATOR_BALANCES, group_name=GROUP, partitions_def=PARTITIONS,
+    key=CREATOR_BALANCES, group_name=GROUP, partitions_def=PARTITIONS, op_tags=PAYOUTS_TAGS,
     deps=[MART("fct_creator_balances"), MART("fct_creator_open_disputes")],
     kinds={"python", "sql"},
 )
@@ -160,9 +162,10 @@ def plan_markdown(plan: PayoutPlan) -> str:
 
 
 @dg.asset(
-    key=PAYOUT_PLAN, group_name=GROUP, partitions_def=PARTITIONS,
+    key=PAYOUT_PLAN, group_name=GROUP, partitions_def=PARTITIONS, op_tags=PAYOUTS_TAGS,
     deps=[CREATOR_BALANCES, MART("fct_creator_payouts"), MART("dim_creator_payout_accounts"),
-          MART("dim_creator_payout_destinations"), MART("fct_creator_open_disputes")],
+          MART("dim_creator_payout_destinations"), MART("fct_creator_open_disputes"),
+          dg.AssetKey(["finance", "creator_risk"])],   # read when it exists; else no fraud hold
     check_specs=[
         dg.AssetCheckSpec(PLANNED_WITHIN_AVAILABLE, asset=PAYOUT_PLAN, blocking=True,
                           description="No line takes more than the available balance, less in-flight payouts and dispute reserves."),
@@ -224,7 +227,7 @@ def lines_safe_to_send(wh: W.Warehouse, day: date, lines: Sequence[PlanLine]) ->
     return plan_problems(fresh, inputs.balances, inputs.in_flight)
 
 
-@dg.op(tags={"priority": "high"})
+@dg.op(tags=PAYOUTS_TAGS)
 def execute_payout_plan(context: dg.OpExecutionContext, config: PayoutExecuteConfig,
                         stripe: StripeResource, warehouse: WarehouseResource) -> list:
     """Create the day's planned payouts on the connected accounts, each with its idempotency key,
@@ -259,7 +262,7 @@ def execute_payout_plan(context: dg.OpExecutionContext, config: PayoutExecuteCon
     return [o.__dict__ for o in outcomes]
 
 
-@dg.job(tags={"priority": "high", "cashbook/money_moves": "true"},
+@dg.job(tags={**PAYOUTS_TAGS, "cashbook/money_moves": "true"},
         description="Execute a payout plan (config: date, execute). Dry run unless execute is true; never scheduled.")
 def payout_execute():
     execute_payout_plan()
@@ -286,7 +289,7 @@ def reconciliation_check(day: date, lines: Sequence[ReconciledLine], journal_key
 
 
 @dg.asset(
-    key=PAYOUT_RECONCILIATION, group_name=GROUP, partitions_def=PARTITIONS,
+    key=PAYOUT_RECONCILIATION, group_name=GROUP, partitions_def=PARTITIONS, op_tags=PAYOUTS_TAGS,
     deps=[PAYOUT_PLAN, MART("fct_creator_payouts"), MART("fct_creator_balance_items")],
     check_specs=[dg.AssetCheckSpec(RECONCILED_TO_THE_CENT, asset=PAYOUT_RECONCILIATION,
                                    description="Each executed line's difference is zero to the cent, or it is listed with its reason.")],

@@ -2,8 +2,9 @@
   One row per calendar day (up to the later of the last ECB date and the last balance
   transaction) and currency: the ECB reference rate of that day, or of the last
   business day before it (weekends and holidays carry the last rate forward). Rates stay as the
-  ECB publishes them (units per 1 EUR) so that a conversion can divide once, exactly
-  (macro convert_minor_cross); rate_to_reporting is for reading only.
+  ECB publishes them (units per 1 EUR) so that a conversion can divide once, exactly (macro
+  convert_minor_cross); rate_to_reporting is for reading only. Days before a currency's first
+  publication (a history that starts on a holiday) take that first rate.
 -#}
 with ecb as (
     select
@@ -22,12 +23,14 @@ ecb_with_euro as (
 
 bounds as (
     select
-        min(rate_date) as first_day,
+        (select min(d) from (
+            select min(rate_date) as d from ecb_with_euro
+            union all select cast(min(created_at) as date) from {{ ref('stg_stripe__balance_transactions') }}
+        ) as starts) as first_day,
         (select max(d) from (
             select max(rate_date) as d from ecb_with_euro
             union all select cast(max(created_at) as date) from {{ ref('stg_stripe__balance_transactions') }}
         ) as ends) as last_day
-    from ecb_with_euro
 ),
 
 spine as (
@@ -63,13 +66,29 @@ grouped as (
     from grid
 ),
 
+first_publication as (
+    select currency, min(rate_date) as first_rate_date
+    from ecb_with_euro
+    group by currency
+),
+
 carried as (
     select
-        rate_date,
-        currency,
-        max(units_per_eur) over (partition by currency, publication_group) as units_per_eur,
-        max(published_date) over (partition by currency, publication_group) as source_rate_date
+        grouped.rate_date,
+        grouped.currency,
+        coalesce(
+            max(grouped.units_per_eur) over (partition by grouped.currency, grouped.publication_group),
+            first_rate.units_per_eur
+        ) as units_per_eur,
+        coalesce(
+            max(grouped.published_date) over (partition by grouped.currency, grouped.publication_group),
+            first_rate.rate_date
+        ) as source_rate_date
     from grouped
+    left join first_publication on first_publication.currency = grouped.currency
+    left join ecb_with_euro as first_rate
+        on first_rate.currency = first_publication.currency
+        and first_rate.rate_date = first_publication.first_rate_date
 ),
 
 reporting as (

@@ -82,7 +82,7 @@ _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-.]+")
 
 def mask_secrets(text: str) -> str:
     """Replace anything shaped like a Stripe secret/restricted key or webhook secret."""
-    return _BEARER.sub(r"\1<masked>", _SECRET.sub(lambda m: f"{m.group(1)}_<masked>", text))
+    return _SECRET.sub(lambda m: f"{m.group(1)}_<masked>", _BEARER.sub(r"\1<masked>", text))
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,14 @@ def _send_email(env: Mapping[str, str], alert: Alert) -> None:
 @dg.run_failure_sensor(name="run_failure_alert", default_status=SENSOR_STATUS,
                        description="Alerts on every failed run (log; webhook or e-mail when configured).")
 def run_failure_alert(context: dg.RunFailureSensorContext):
-    error = context.failure_event.message if context.failure_event else None
+    parts = [context.failure_event.message] if context.failure_event and context.failure_event.message else []
+    for step in context.get_step_failure_events()[:3]:  # the first errors say what went wrong
+        err = getattr(step.event_specific_data, "error", None)
+        while err is not None and err.cause is not None:  # the user's exception, not Dagster's wrapper
+            err = err.cause
+        if err is not None:
+            parts.append(f"step {step.step_key}: {err.message.strip()}")
+    error = "\n".join(parts) or None
     alert = failure_alert(context.dagster_run.job_name, context.dagster_run.run_id, error)
     send_alert(alert, logger=context.log)
 

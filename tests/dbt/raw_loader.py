@@ -33,18 +33,40 @@ def create_raw_tables(conn, kind: str) -> None:
 
 def insert_objects(conn, table: str, objects: list[dict], *, account: str | None = None,
                    api_version: str = "2026-10-28.endive") -> None:
+    """Hand-made objects into a raw table, in one bulk insert."""
+    insert_rows(conn, table, [(obj["id"], account, obj["created"], bool(obj.get("livemode", False)),
+                               json.dumps(obj)) for obj in objects], api_version=api_version)
+
+
+def insert_rows(conn, table: str, rows: list[tuple], *, api_version: str = "2026-10-28.endive") -> None:
+    """Rows of (id, account, created, livemode, payload JSON text) in one bulk insert (Arrow into
+    DuckDB, execute_values into PostgreSQL): row-by-row inserts took minutes for the small world."""
+    if not rows:
+        return
     now = datetime(2026, 11, 1, tzinfo=timezone.utc)
-    cur = conn.cursor()
-    for obj in objects:
-        cur.execute(
-            f"INSERT INTO raw_stripe.{table} (id, account, created, livemode, api_version, payload, "
-            "synced_at, source, is_deleted) VALUES (%s, %s, %s, %s, %s, %s, %s, 'list', FALSE)"
-            if _is_pg(conn) else
-            f"INSERT INTO raw_stripe.{table} (id, account, created, livemode, api_version, payload, "
-            "synced_at, source, is_deleted) VALUES (?, ?, ?, ?, ?, ?, ?, 'list', FALSE)",
-            (obj["id"], account, obj["created"], bool(obj.get("livemode", False)), api_version,
-             json.dumps(obj), now),
+    columns = "id, account, created, livemode, api_version, payload, synced_at, source, is_deleted"
+    if _is_pg(conn):
+        from psycopg2.extras import execute_values
+
+        execute_values(
+            conn.cursor(),
+            f"INSERT INTO raw_stripe.{table} ({columns}) VALUES %s",
+            [(*row[:4], api_version, row[4], now, "list", False) for row in rows],
+            template="(%s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s)",
+            page_size=1000,
         )
+        return
+    import pyarrow as pa
+
+    batch = pa.table({name: list(col) for name, col in zip(
+        ("id", "account", "created", "livemode", "payload"), zip(*rows))})
+    conn.register("_raw_batch", batch)
+    try:
+        conn.execute(
+            f"INSERT INTO raw_stripe.{table} ({columns}) SELECT id, account, created, livemode, "
+            "?, cast(payload AS JSON), ?, 'list', FALSE FROM _raw_batch", [api_version, now])
+    finally:
+        conn.unregister("_raw_batch")
 
 
 def _is_pg(conn) -> bool:
@@ -54,32 +76,35 @@ def _is_pg(conn) -> bool:
 def load_world(world_path, conn, kind: str = "duckdb") -> dict[str, int]:
     """Copy a sandbox world's objects straight into the raw tables (bypassing the API), with
     each invoice's complete `lines` list, as the ingestion lands it. For dbt tests that must not
-    depend on the ingestion engine; the end-to-end tests go through the real ingestion."""
+    depend on the ingestion engine; the end-to-end tests go through the real ingestion.
+    Payloads pass through as stored text; only invoices are parsed, to attach their lines."""
     import sqlite3
 
     from pipelines.catalog import BY_OBJECT
 
     src = sqlite3.connect(f"file:{world_path}?mode=ro", uri=True)
-    lines: dict[str, list[dict]] = {}
-    for parent, payload in src.execute(
-        "SELECT parent, payload FROM objects WHERE object = 'line_item' ORDER BY seq"
-    ):
-        lines.setdefault(parent, []).append(json.loads(payload))
-    counts: dict[str, int] = {}
-    rows = src.execute(
-        "SELECT object, account, payload FROM objects WHERE object != 'line_item' ORDER BY seq"
-    )
-    batch: dict[str, list[dict]] = {}
-    for object_name, account, payload in rows:
-        t = BY_OBJECT.get(object_name)
-        if t is None:
-            continue
-        obj = json.loads(payload)
-        if object_name == "invoice" and obj["id"] in lines:
-            obj["lines"]["data"] = lines[obj["id"]]
-            obj["lines"]["has_more"] = False
-        batch.setdefault((t.table, account or None), []).append(obj)
-    for (table, account), objs in batch.items():
-        insert_objects(conn, table, objs, account=account)
-        counts[table] = counts.get(table, 0) + len(objs)
-    return counts
+    try:
+        lines: dict[str, list[dict]] = {}
+        for parent, payload in src.execute(
+            "SELECT parent, payload FROM objects WHERE object = 'line_item' ORDER BY seq"
+        ):
+            lines.setdefault(parent, []).append(json.loads(payload))
+        batch: dict[str, list[tuple]] = {}
+        for object_name, account, object_id, created, payload in src.execute(
+            "SELECT object, account, id, created, payload FROM objects "
+            "WHERE object != 'line_item' ORDER BY seq"
+        ):
+            t = BY_OBJECT.get(object_name)
+            if t is None:
+                continue
+            if object_name == "invoice" and object_id in lines:
+                obj = json.loads(payload)
+                obj["lines"]["data"] = lines[object_id]
+                obj["lines"]["has_more"] = False
+                payload = json.dumps(obj)
+            batch.setdefault(t.table, []).append((object_id, account or None, created, False, payload))
+    finally:
+        src.close()
+    for table, rows in batch.items():
+        insert_rows(conn, table, rows)
+    return {table: len(rows) for table, rows in batch.items()}

@@ -468,3 +468,33 @@ def write_itemized(wh: Warehouse, month: str, rows: Sequence[ItemizedRow]) -> No
 
 def utc_day(epoch: int) -> date:
     return datetime.fromtimestamp(epoch, tz=timezone.utc).date()
+
+
+def summary_lines(wh: Warehouse, day: date) -> list[str]:
+    """The day's plan and reconciliation in a few lines, for `make demo`'s summary: totals per
+    currency, creators left out by reason, reconciled lines by state and how many are listed."""
+    from pipelines.money import format_money
+
+    out = [f"Payout plan {day}:"]
+    if not wh.table_exists(FINANCE, "payout_plan_totals"):
+        return out + ["  no plan yet (materialize finance/payout_plan for the day)"]
+    totals = wh.rows(f"SELECT currency, lines, fee, net FROM {FINANCE}.payout_plan_totals"
+                     " WHERE plan_date = ? ORDER BY currency", (day,))
+    for currency, lines, fee, net in totals:
+        out.append(f"  {currency}: {lines} payouts, {format_money(int(net), currency)} to banks,"
+                   f" fees {format_money(int(fee), currency)}")
+    if not totals:
+        out.append("  nobody to pay")
+    reasons = wh.rows(f"SELECT reason, count(*) FROM {FINANCE}.payout_plan_exclusions"
+                      " WHERE plan_date = ? GROUP BY reason ORDER BY reason", (day,))
+    if reasons:
+        out.append("  left out: " + ", ".join(f"{r} {n}" for r, n in reasons))
+    if wh.table_exists(FINANCE, "payout_reconciliation"):
+        states = wh.rows(f"SELECT state, count(*), sum(CASE WHEN matched THEN 0 ELSE 1 END)"
+                         f" FROM {FINANCE}.payout_reconciliation WHERE plan_date = ?"
+                         " GROUP BY state ORDER BY state", (day,))
+        if states:
+            listed = sum(int(s[2]) for s in states)
+            out.append("  reconciled: " + ", ".join(f"{s} {n}" for s, n, _ in states)
+                       + f"; {listed} listed with a reason")
+    return out

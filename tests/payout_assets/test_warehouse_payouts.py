@@ -246,3 +246,18 @@ def test_account_facts_from_a_row_name_the_account_on_bad_data():
         W.account_facts_from_row({**row, "is_payouts_enabled": None}, {})
     with pytest.raises(ValueError, match="acct_AAAA: payout schedule: monthly needs a monthly anchor"):
         W.account_facts_from_row({**row, "schedule_monthly_anchor": None}, {})
+
+
+def test_summary_lines_for_the_demo(duck):
+    inputs, notes, plan = _plan_from(duck)
+    assert W.summary_lines(duck, DAY) == [f"Payout plan {DAY}:",
+                                          "  no plan yet (materialize finance/payout_plan for the day)"]
+    W.write_plan_tables(duck, plan)
+    recon = _recon(A, 0)
+    W.write_reconciliation(duck, DAY, [recon, _recon(B, 0, ["payout failed: account_closed"])])
+    assert W.summary_lines(duck, DAY) == [
+        f"Payout plan {DAY}:",
+        "  USD: 1 payouts, 65.00 USD to banks, fees 0.00 USD",
+        "  left out: below_minimum 1, failed_payout_bank_unchanged 1, not_due 1",
+        "  reconciled: paid 2; 1 listed with a reason",
+    ]

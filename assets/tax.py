@@ -44,7 +44,8 @@ QUARTERLY = dg.TimeWindowPartitionsDefinition(cron_schedule="0 0 1 1,4,7,10 *", 
 PAYMENTS_MART = dg.AssetKey(["marts", "fct_tax_us_payments"])
 COMPENSATION_MART = dg.AssetKey(["marts", "fct_tax_us_compensation"])
 SUPPLIES_MART = dg.AssetKey(["marts", "fct_tax_supplies"])
-ECB_RATES = dg.AssetKey(["fx", "ecb_rates"])
+# the key assets/dbt.py gives the dbt source fx.ecb_rates (raw_fx/<table>): lineage runs through it
+ECB_RATES = dg.AssetKey(["raw_fx", "ecb_rates"])
 TAX_PROFILES = dg.AssetKey(["finance", "tax_profiles"])
 
 PROFILE_COLUMNS = ("account", "legal_name", "tin_type", "tin", "is_us", "address_line1", "city", "state",

@@ -261,3 +261,32 @@ def test_summary_lines_for_the_demo(duck):
         "  left out: below_minimum 1, failed_payout_bank_unchanged 1, not_due 1",
         "  reconciled: paid 2; 1 listed with a reason",
     ]
+
+
+def test_plan_asset_with_an_instant_request_from_config(tmp_path, monkeypatch):
+    """C is not due on Monday but asks for an instant payout of all it can: the largest net with
+    net + fee <= 50,000 pence at 1% half-up is 49,505 (fee 495.05 -> 495, total 50,000; 49,506
+    would cost 50,001). The $100 instant minimum is 100 x 0.85 / 1.085 = 78.341 GBP -> 7,835 pence."""
+    import dagster as dg
+
+    from pipelines.resources import WarehouseResource
+
+    url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
+    with W.Warehouse(url) as wh:
+        make_marts(wh)
+    monkeypatch.setenv("CASHBOOK_OUTPUT_DIR", str(tmp_path / "out"))
+    result = dg.materialize(
+        [P.payout_plan], partition_key=DAY.isoformat(), resources={"warehouse": WarehouseResource(url=url)},
+        run_config={"ops": {"finance__payout_plan": {"config": {
+            "instant_requests": [{"creator": C, "currency": "GBP"}]}}}})
+    assert {c.check_name: c.passed for c in result.get_asset_check_evaluations()} == {
+        P.PLANNED_WITHIN_AVAILABLE: True, P.ONE_LINE_PER_CREATOR: True}
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    assert metadata["to_banks_by_currency"].value == {"GBP": "495.05 GBP", "USD": "65.00 USD"}
+    assert metadata["fees_by_currency"].value == {"GBP": "4.95 GBP", "USD": "0.00 USD"}
+    with W.Warehouse(url) as wh:
+        lines = {(l.creator, l.currency): l for l in W.read_plan_lines(wh, DAY)}
+    c = lines[(C, "GBP")]
+    assert (c.method, c.net, c.fee, c.amount) == ("instant", 49_505, 495, 50_000)
+    preview = (tmp_path / "out" / "payouts" / DAY.isoformat() / "preview.md").read_text()
+    assert "| GBP | 1 | 500.00 GBP | 4.95 GBP | 495.05 GBP |" in preview

@@ -117,8 +117,17 @@ class _Run:
         now = self.result.server_time
         ev_state = states.get(("event", account))
         tasks = []
+        events_healthy = (ev_state is not None and ev_state.synced_through is not None
+                          and not events_gap(ev_state, now) and not self.options.full_refresh)
         for table in tables:
             t = BY_TABLE[table]
+            st = states.get((table, account))
+            if (account and table == "payout" and "event" in tables and events_healthy
+                    and st is not None and st.full_started is not None and st.pass_full is None):
+                # a connected account's new and changed payouts both arrive as its events
+                # (payout.created / .updated / .paid carry the object): no list call needed
+                self.full_since[(table, account)] = st.full_started
+                continue
             if table == "event":
                 force = events_gap(ev_state, now)
             elif t.mutable:
@@ -219,7 +228,10 @@ def run_sync(api: StripeApi, landing_factory, options: SyncOptions | None = None
             if True:
                 run.run_phase(run.scope_tasks(states, "", platform), pool)
                 if connected:
-                    activity = landing.account_activity(connected)
+                    # payouts of connected accounts follow their events, so the accounts'
+                    # sync time is that of the streams read on every visit
+                    visited = [t for t in connected if t != "payout" or "event" not in connected]
+                    activity = landing.account_activity(visited)
                     result.accounts_total = len(activity)
                     if options.full_refresh:
                         accounts = [a.account for a in activity]

@@ -71,10 +71,12 @@ ACTIVITY_SQL = f"""
 WITH conn AS (
     SELECT id AS account FROM {SCHEMA}.account WHERE NOT is_deleted
 ), st AS (
-    SELECT account, MIN(synced_through) AS synced_through,
-           BOOL_OR(pass_full IS NOT NULL) AS open_pass, COUNT(*) AS n
+    SELECT account,
+           MIN(synced_through) FILTER (WHERE stream IN ({{streams}})) AS synced_through,
+           BOOL_OR(pass_full IS NOT NULL) AS open_pass,
+           COUNT(*) FILTER (WHERE stream IN ({{streams}})) AS n
     FROM {SCHEMA}._sync_state
-    WHERE account <> '' AND stream IN ({{streams}})
+    WHERE account <> '' AND stream IN ('balance_transaction', 'payout', 'event')
     GROUP BY account
 ), platform AS (
     SELECT payload ->> 'destination' AS account, MAX(state_version) AS v

@@ -11,6 +11,7 @@ under `$CASHBOOK_OUTPUT_DIR`:
 """
 
 import base64
+import os
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -27,9 +28,21 @@ from reports.statements import build_creator_statements, statement_totals
 GROUP = "reports"
 OWNERS = ["team:finance"]
 MONTHLY = dg.MonthlyPartitionsDefinition(start_date="2024-01", fmt="%Y-%m")
-ANNUAL = dg.TimeWindowPartitionsDefinition(cron_schedule="0 0 1 1 *", fmt="%Y", start="2024")
+# end_offset=1: the current year is a partition too (a year-to-date annual report on demand)
+ANNUAL = dg.TimeWindowPartitionsDefinition(cron_schedule="0 0 1 1 *", fmt="%Y", start="2024", end_offset=1)
 TREND_MONTHS = 12
-DBT_RUN_RESULTS = PROJECT_ROOT / "dbt_project" / "target" / "run_results.json"
+
+
+def dbt_run_results() -> Path:
+    """The newest dbt run_results.json that holds test results: under DBT_TARGET_PATH when set
+    (dbt's own variable), else dbt_project/target (dagster-dbt writes one sub-folder per run)."""
+    target = Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_ROOT / "dbt_project" / "target")
+    candidates = sorted(target.rglob("run_results.json"), key=lambda p: p.stat().st_mtime, reverse=True) \
+        if target.is_dir() else []
+    for path in candidates:
+        if '"unique_id": "test.' in path.read_text() or '"unique_id":"test.' in path.read_text():
+            return path
+    return target / "run_results.json"
 
 
 def _mart(name: str) -> dg.AssetKey:
@@ -54,7 +67,7 @@ def output_dir() -> Path:
 
 
 def gather_monthly(reader: inputs.MartReader, month: date, reporting_currency: str,
-                   run_results: Path = DBT_RUN_RESULTS, generated_at: datetime | None = None
+                   run_results: Path | None = None, generated_at: datetime | None = None
                    ) -> tuple[MonthlyReportData, list[str]]:
     """The month's report input from the marts, and notes on what was left out."""
     first = inputs.add_months(month, -(TREND_MONTHS - 1))
@@ -69,14 +82,14 @@ def gather_monthly(reader: inputs.MartReader, month: date, reporting_currency: s
         payouts=inputs.payouts(reader, month, month),
         risk=inputs.risk(reader, month),
         forecast=inputs.forecast(reader, reporting_currency),
-        data_quality=inputs.data_quality(run_results),
+        data_quality=inputs.data_quality(run_results or dbt_run_results()),
         source=f"marts of {reader.describe()}",
     )
     return data, top.notes
 
 
 def gather_annual(reader: inputs.MartReader, year: int, reporting_currency: str,
-                  run_results: Path = DBT_RUN_RESULTS, generated_at: datetime | None = None
+                  run_results: Path | None = None, generated_at: datetime | None = None
                   ) -> tuple[AnnualReportData, list[str]]:
     first, last = date(year, 1, 1), date(year, 12, 1)
     top = inputs.top_creators(reader, first, last, reporting_currency)
@@ -98,7 +111,7 @@ def gather_annual(reader: inputs.MartReader, year: int, reporting_currency: str,
         payouts=inputs.payouts(reader, first, last),
         risk_by_month=risk_by_month,
         forecast=inputs.forecast(reader, reporting_currency),
-        data_quality=inputs.data_quality(run_results),
+        data_quality=inputs.data_quality(run_results or dbt_run_results()),
         source=f"marts of {reader.describe()}",
     )
     return data, top.notes

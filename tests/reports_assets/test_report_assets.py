@@ -1,0 +1,199 @@
+"""The report assets materialized on a small world's marts: every figure checked against a direct
+query of the mart it comes from; PDFs rendered to images and checked non-blank."""
+import csv
+import io
+import json
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+import dagster as dg
+import pypdfium2 as pdfium
+import pytest
+
+from assets import report_inputs as inputs
+from assets.reports import annual_report_asset, creator_statements_asset, monthly_report_asset
+from pipelines.money import to_major
+from reports.layout import format_money
+
+
+@pytest.fixture(scope="module")
+def built(report_warehouse, tmp_path_factory):
+    wh = report_warehouse
+    out = tmp_path_factory.mktemp("output")
+    month = wh.query("select max(revenue_month) from marts.fct_revenue_monthly where gross_volume > 0")[0][0]
+    before = inputs.add_months(month, -1)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WAREHOUSE_URL", f"duckdb:///{wh.path}")
+        mp.setenv("CASHBOOK_OUTPUT_DIR", str(out))
+        mp.setenv("REPORTING_CURRENCY", "USD")
+        mp.setenv("DBT_TARGET_PATH", wh.env["DBT_TARGET_PATH"])
+        instance = dg.DagsterInstance.ephemeral()
+        results = {}
+        for key, assets in ((f"{month:%Y-%m}", [monthly_report_asset, creator_statements_asset]),
+                            (f"{before:%Y-%m}", [creator_statements_asset]),
+                            (f"{month.year}", [annual_report_asset])):
+            result = dg.materialize(assets, partition_key=key, instance=instance)
+            assert result.success
+            for event in result.get_asset_materialization_events():
+                results[(event.asset_key.path[-1], key)] = event.materialization.metadata
+    return wh, out, month, before, results
+
+
+def _meta(metadata, name):
+    return metadata[name].value
+
+
+def _money(minor: int, currency: str = "USD") -> str:
+    return format_money(minor, currency)
+
+
+def test_monthly_headlines_agree_with_the_marts(built):
+    wh, out, month, _, results = built
+    meta = results[("monthly_report", f"{month:%Y-%m}")]
+    gross, net = wh.query(f"select sum(gross_volume_reporting), sum(platform_net_revenue_reporting) "
+                          f"from marts.fct_revenue_monthly where revenue_month = date '{month}'")[0]
+    mrr, nrr = wh.query(f"select mrr_reporting, net_revenue_retention from marts.subscription_metrics_monthly "
+                        f"where month = date '{month}'")[0]
+    assert gross > 0 and mrr > 0
+    assert _meta(meta, "headline: Gross volume (consolidated)") == _money(gross)
+    assert _meta(meta, "headline: Platform net revenue (consolidated)") == _money(net)
+    assert _meta(meta, "headline: MRR at the end of the period") == _money(mrr)
+    assert _meta(meta, "headline: ARR") == _money(12 * mrr)
+    pct = (Decimal(str(nrr)) * 100).quantize(Decimal("0.01"))
+    assert _meta(meta, "headline: Net revenue retention (last month)") == f"{pct}%"
+
+
+def test_monthly_payouts_made_agree_with_the_payout_marts(built):
+    wh, _, month, _, results = built
+    end = inputs.add_months(month, 1)
+    rows = wh.query(f"""
+        select currency, sum(amount) from (
+            select distinct payout_id, currency, payout_amount as amount from marts.fct_payout_reconciliation_itemized
+            where balance_account = 'platform' and payout_status = 'paid'
+              and payout_created_at >= date '{month}' and payout_created_at < date '{end}'
+            union all
+            select payout_id, currency, amount from marts.fct_creator_payouts
+            where status = 'paid' and created_at >= date '{month}' and created_at < date '{end}') p
+        group by currency order by currency""")
+    assert rows
+    expected = ", ".join(_money(int(total), cur) for cur, total in rows)
+    assert _meta(results[("monthly_report", f"{month:%Y-%m}")], "headline: Payouts made") == expected
+
+
+def test_monthly_files_csv_pack_and_pdf(built):
+    wh, out, month, _, results = built
+    meta = results[("monthly_report", f"{month:%Y-%m}")]
+    folder = out / "reports" / f"{month:%Y-%m}"
+    pdf, html, pack = (folder / f"monthly_report_{month:%Y-%m}.{ext}" for ext in ("pdf", "html", "zip"))
+    pack = folder / f"monthly_report_{month:%Y-%m}_tables.zip"
+    assert _meta(meta, "pdf") == str(pdf) and _meta(meta, "html") == str(html) and _meta(meta, "csv_pack") == str(pack)
+    # the revenue table of the pack: one row per settlement currency, exact major units
+    mart = {cur: (g, n) for cur, g, n in wh.query(
+        f"select currency, gross_volume, platform_net_revenue from marts.fct_revenue_monthly "
+        f"where revenue_month = date '{month}'")}
+    with zipfile.ZipFile(pack) as z:
+        table = list(csv.DictReader(io.StringIO(z.read("revenue_by_currency.csv").decode())))
+        top = list(csv.DictReader(io.StringIO(z.read("top_creators.csv").decode())))
+    by_currency = {r["Currency"]: (r["Gross volume"], r["Platform net revenue"]) for r in table}
+    consolidated = by_currency.pop("All currencies (USD)")
+    assert by_currency == {cur: (str(to_major(g, cur)), str(to_major(n, cur))) for cur, (g, n) in mart.items()}
+    gross_usd, net_usd = wh.query(f"select sum(gross_volume_reporting), sum(platform_net_revenue_reporting) "
+                                  f"from marts.fct_revenue_monthly where revenue_month = date '{month}'")[0]
+    assert consolidated == (str(to_major(gross_usd, "USD")), str(to_major(net_usd, "USD")))
+    # top creators ranked by the earnings mart's gross
+    best = wh.query(f"select creator_account_id, gross_volume from marts.fct_creator_earnings_monthly "
+                    f"where month = date '{month}' and currency = 'USD' order by gross_volume desc, creator_account_id limit 1")[0]
+    assert best[0] in json.dumps(top[0]) and str(to_major(best[1], "USD")) in top[0].values()
+    # the PDF: its text carries the headline figure, page 1 rendered is far from blank
+    doc = pdfium.PdfDocument(str(pdf))
+    text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    assert _meta(meta, "headline: Gross volume (consolidated)") in text
+    image = doc[0].render(scale=0.5).to_pil().convert("L")
+    dark = sum(1 for px in image.getdata() if px < 200)
+    assert dark > 0.02 * image.width * image.height
+    assert len(doc) >= 2
+    # the chart is embedded as an image, and the preview is a markdown table
+    assert _meta(meta, "chart").startswith("**") and "data:image/png;base64," in _meta(meta, "chart")
+    assert "| Figure | Value |" in _meta(meta, "preview")
+
+
+def test_monthly_quality_section_shows_the_dbt_tests(built):
+    wh, out, month, _, results = built
+    from pathlib import Path
+    run = json.loads((Path(wh.env["DBT_TARGET_PATH"]) / "run_results.json").read_text())
+    tests = [r for r in run["results"] if r["unique_id"].startswith("test.")]
+    assert tests
+    with zipfile.ZipFile(out / "reports" / f"{month:%Y-%m}" / f"monthly_report_{month:%Y-%m}_tables.zip") as z:
+        rows = list(csv.reader(io.StringIO(z.read("data_quality.csv").decode())))
+    assert len(rows) - 1 == len(tests)
+
+
+def test_statements_one_per_creator_and_net_as_the_mart(built):
+    wh, out, month, _, results = built
+    folder = out / "statements" / f"{month:%Y-%m}"
+    creators = wh.query(f"select creator_account_id, net_earnings from marts.fct_creator_earnings_monthly "
+                        f"where month = date '{month}' and currency = 'USD' order by creator_account_id")
+    assert len(creators) > 5
+    assert len(list(folder.glob("*.pdf"))) == len(creators) == _meta(results[("creator_statements", f"{month:%Y-%m}")], "statements")
+    for account, net in creators:
+        rows = {r["item"]: int(r["amount_minor"]) for r in csv.DictReader(
+            (folder / f"statement_{account}_{month:%Y-%m}.csv").open())}
+        assert rows["Net earnings"] == net, account
+    doc = pdfium.PdfDocument(str(folder / f"statement_{creators[0][0]}_{month:%Y-%m}.pdf"))
+    assert format_money(creators[0][1], "USD") in doc[0].get_textpage().get_text_range()
+
+
+def test_statement_balance_carries_from_one_month_to_the_next(built):
+    wh, out, month, before, _ = built
+    account = wh.query(f"select a.creator_account_id from marts.fct_creator_earnings_monthly a "
+                       f"join marts.fct_creator_earnings_monthly b on a.creator_account_id = b.creator_account_id "
+                       f"where a.month = date '{before}' and b.month = date '{month}' order by 1 limit 1")[0][0]
+
+    def items(m):
+        path = out / "statements" / f"{m:%Y-%m}" / f"statement_{account}_{m:%Y-%m}.csv"
+        return {r["item"]: int(r["amount_minor"]) for r in csv.DictReader(path.open())}
+    assert items(before)["Balance carried forward"] == items(month)["Previous balance"]
+    # and that balance is the mart's: everything earned before minus everything sent
+    owed = wh.query(f"select sum(net_earnings - earnings_transferred - bonuses) from marts.fct_creator_earnings_monthly "
+                    f"where creator_account_id = '{account}' and month < date '{month}'")[0][0]
+    assert items(month)["Previous balance"] == owed
+
+
+def test_annual_report_totals_the_year(built):
+    wh, _, month, _, results = built
+    meta = results[("annual_report", f"{month.year}")]
+    gross = wh.query(f"select sum(gross_volume_reporting) from marts.fct_revenue_monthly "
+                     f"where revenue_month >= date '{month.year}-01-01' and revenue_month < date '{month.year + 1}-01-01'")[0][0]
+    assert _meta(meta, "headline: Gross volume (consolidated)") == _money(gross)
+
+
+def test_missing_marts_render_not_available(tmp_path, monkeypatch):
+    import duckdb
+    duckdb.connect(str(tmp_path / "empty.duckdb")).close()
+    monkeypatch.setenv("WAREHOUSE_URL", f"duckdb:///{tmp_path / 'empty.duckdb'}")
+    monkeypatch.setenv("CASHBOOK_OUTPUT_DIR", str(tmp_path / "out"))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "no_target"))
+    result = dg.materialize([monthly_report_asset], partition_key="2026-10", instance=dg.DagsterInstance.ephemeral())
+    meta = result.get_asset_materialization_events()[0].materialization.metadata
+    assert meta["sections_not_available"].value == 8  # every section but the headlines (n/a there)
+    assert meta["headline: Gross volume (consolidated)"].value == "n/a"
+    html = (tmp_path / "out" / "reports" / "2026-10" / "monthly_report_2026-10.html").read_text()
+    assert "marts.fct_revenue_monthly is not built yet" in html
+
+
+def test_statement_from_row_turns_signed_mart_amounts_into_deductions():
+    row = {"creator_account_id": "acct_1", "creator_name": "Ann", "commission_tier": "premium",
+           "commission_rate": Decimal("0.03"), "currency": "USD", "previous_balance": -500,
+           "gross_volume": 100_000, "refunds": -2_000, "disputes": 1_500, "stripe_fees": 3_200,
+           "commission": 3_000, "bonuses": 1_000, "earnings_transferred": 90_000, "active_subscribers": 1200}
+    s = inputs.statement_from_row(row, date(2026, 10, 1))
+    assert (s.gross, s.refunds, s.disputes, s.fees, s.commission) == (100_000, 2_000, 0, 3_200, 3_000)
+    # a net dispute reversal (+15.00) is credited with the bonus: 10.00 + 15.00
+    assert s.bonuses == 2_500 and s.lines[0].amount == 1_500
+    assert s.payouts == 91_000
+    from reports.statements import statement_totals
+    totals = statement_totals(s)
+    # mart net_earnings = 100000 - 2000 + 1500 - 3200 - 3000 + 1000 = 94300
+    assert totals.net == 94_300
+    assert totals.balance_carried_forward == -500 + 94_300 - 91_000

@@ -4,3 +4,5 @@ import os
 
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
+
+from tests.dbt.conftest import duck_warehouse, pg_warehouse  # noqa: E402,F401  (fixtures)

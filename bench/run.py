@@ -59,7 +59,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--warehouse", type=lambda v: _csv(v, ("duckdb", "postgres")), default=["duckdb"])
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--quick", action="store_true",
-                    help="small replay sample (20 pages) and dbt staging models only: a smoke run")
+                    help="small replay sample (20 pages) and dbt seeds + staging only: a smoke run")
     ap.add_argument("--force-gen", action="store_true", help="regenerate cached worlds to time them")
     ap.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS)
     return ap.parse_args(argv)
@@ -112,7 +112,7 @@ def stage_ingest(size: str, args) -> tuple[StageRun, list[Verdict]]:
 
 
 def stage_dbt(size: str, warehouse: str, args) -> tuple[StageRun, list[Verdict]]:
-    extra = ["--select", "staging"] if args.quick else []
+    extra = ["--select", "+staging"] if args.quick else []  # seeds and staging models
     run = run_stage(f"dbt-{warehouse}", "bench.dbt_build",
                     ["--size", size, "--seed", str(args.seed), "--warehouse", warehouse, *extra])
     out = run.output
@@ -187,6 +187,21 @@ def main(argv: list[str] | None = None) -> int:
     failed: list[str] = []
     load_start = os.getloadavg()
 
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    out = args.results_dir / f"{started}.json"
+
+    def save(complete: bool) -> None:
+        """Rewritten after every stage, so an interrupted run keeps what it measured."""
+        report = {
+            "started_at": started, "finished_at": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
+            "complete": complete, "argv": sys.argv[1:] if argv is None else list(argv),
+            "machine": {"cpus": os.cpu_count(), "loadavg_start": load_start, "loadavg_now": os.getloadavg()},
+            "sizes": args.sizes, "stages": args.stages, "warehouses": args.warehouse, "quick": args.quick,
+            "verdicts": [v.to_dict() for v in verdicts], "runs": runs, "notes": notes, "failed": failed,
+        }
+        out.write_text(json.dumps(report, indent=2, default=str))
+        shutil.copyfile(out, args.results_dir / "latest.json")
+
     def record(size: str, run: StageRun, vs: list[Verdict], ok_codes=(0,)) -> None:
         runs.append({"size": size, **run.to_dict()})
         verdicts.extend(vs)
@@ -194,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(f"{size}/{run.stage} (exit {run.returncode})")
         print(f"  {size}/{run.stage}: {run.wall_s} s wall, {run.cpu_s} s CPU, peak {run.peak_rss_mb} MB, "
               f"exit {run.returncode}", flush=True)
+        save(complete=False)
 
     for size in args.sizes:
         world = world_path(size, args.seed)
@@ -222,17 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + table)
     for note in notes:
         print(f"note: {note}")
-    report = {
-        "started_at": started, "finished_at": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
-        "argv": sys.argv[1:] if argv is None else list(argv),
-        "machine": {"cpus": os.cpu_count(), "loadavg_start": load_start, "loadavg_end": os.getloadavg()},
-        "sizes": args.sizes, "stages": args.stages, "warehouses": args.warehouse, "quick": args.quick,
-        "verdicts": [v.to_dict() for v in verdicts], "runs": runs, "notes": notes, "failed": failed,
-    }
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    out = args.results_dir / f"{started}.json"
-    out.write_text(json.dumps(report, indent=2, default=str))
-    shutil.copyfile(out, args.results_dir / "latest.json")
+    save(complete=True)
     print(f"-> {out}")
     if failed:
         print("failed stages: " + ", ".join(failed))

@@ -32,6 +32,7 @@ def bench_report(tmp_path_factory):
 def test_runs_every_stage_and_writes_the_same_json_twice(bench_report):
     code, latest, stamped, _ = bench_report
     assert code == 0, latest["failed"]
+    assert latest["complete"] is True
     assert len(stamped) == 1 and json.loads(stamped[0].read_text()) == latest
     assert [(r["size"], r["stage"], r["returncode"] in (0, 1)) for r in latest["runs"]] == [
         ("tiny", "gen", True), ("tiny", "serve", True), ("tiny", "ingest", True)]

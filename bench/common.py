@@ -56,10 +56,12 @@ def cpu_seconds_self() -> float:
 
 
 def run_stage(stage: str, module: str, args: list[str], *, env: dict[str, str] | None = None,
-              json_out: Path | None = None, reports_json: bool = True) -> StageRun:
+              json_out: Path | None = None, reports_json: bool = True,
+              log: Path | None = None) -> StageRun:
     """Run `python -m module *args --json-out F` (unless json_out is given: then the module
     writes there by its own convention; or reports_json=False: measured from outside only)
-    and measure wall, CPU and peak RSS of that process."""
+    and measure wall, CPU and peak RSS of that process. `log`: its stdout and stderr go to that
+    file instead of the terminal (for chatty stages such as a whole Dagster run)."""
     tmp = None
     if not reports_json:
         json_out = Path(tempfile.gettempdir()) / f"bench-{stage}-{os.getpid()}-none.json"
@@ -73,8 +75,14 @@ def run_stage(stage: str, module: str, args: list[str], *, env: dict[str, str] |
     cmd = [sys.executable, "-m", module, *args]
     load_before = os.getloadavg()[0]
     began = time.perf_counter()
-    child = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, cwd=BENCH_DIR.parent)
-    _, status, usage = os.wait4(child.pid, 0)
+    sink = open(log, "ab") if log else None
+    try:
+        child = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, cwd=BENCH_DIR.parent,
+                                 stdout=sink, stderr=sink)
+        _, status, usage = os.wait4(child.pid, 0)
+    finally:
+        if sink:
+            sink.close()
     wall = time.perf_counter() - began
     child.returncode = os.waitstatus_to_exitcode(status)
     output: dict = {}

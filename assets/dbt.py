@@ -8,6 +8,7 @@ checkout loads without a separate step. `make` may still run `dbt parse` ahead o
 (`.venv/bin/dbt parse --project-dir dbt_project --profiles-dir dbt_project`) to keep imports fast.
 """
 
+import json
 import os
 import shutil
 import sys
@@ -61,6 +62,12 @@ def _newest_project_file(project_dir: Path) -> float:
     return newest
 
 
+def _relation_database() -> list[str]:
+    """What the manifest's relation names depend on: the adapter and its database name."""
+    target = parse_warehouse_url(load_settings().warehouse_url)
+    return [target.kind, target.path.stem if target.kind == "duckdb" else target.dbname]
+
+
 @cache
 def dbt_project() -> DbtProject:
     """The one DbtProject of the code location, with a manifest that matches the files."""
@@ -68,8 +75,20 @@ def dbt_project() -> DbtProject:
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     project.prepare_if_dev()
     manifest = project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_project_file(DBT_PROJECT_DIR):
+    # The manifest names relations by database (the DuckDB file's stem, or the PostgreSQL
+    # database): re-parse when the warehouse target changed, not only when the files did.
+    target_stamp = manifest.parent / "cashbook_target.json"
+    target_now = json.dumps(_relation_database(), sort_keys=True)
+    stale = (
+        not manifest.exists()
+        or manifest.stat().st_mtime < _newest_project_file(DBT_PROJECT_DIR)
+        or not target_stamp.exists()
+        or target_stamp.read_text() != target_now
+    )
+    if stale:
+        os.environ.update(dbt_env())
         project.preparer.prepare(project)
+        target_stamp.write_text(target_now)
     return project
 
 
@@ -110,9 +129,27 @@ def cashbook_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     """`dbt build` of the selected models: runs them and their tests, one invocation."""
     os.environ.update(dbt_env())
     args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
-    yield from (
-        dbt.cli(args, context=context).stream().fetch_row_counts().fetch_column_metadata()
-    )
+    try:
+        yield from (
+            dbt.cli(args, context=context).stream().fetch_row_counts().fetch_column_metadata()
+        )
+    finally:
+        release_duckdb_adapter()
+
+
+def release_duckdb_adapter() -> None:
+    """Row counts and column metadata are read through dbt-duckdb's adapter in this process, which
+    keeps its DuckDB instance open in a class attribute; any later `duckdb.connect` to the same
+    file in this process (the next asset of an in-process run) would then fail. Close it."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # PostgreSQL-only installs
+        return
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if env is not None:
+            env.close()
 
 
 defs = dg.Definitions(

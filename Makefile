@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export CASHBOOK_OUTPUT_DIR ?= $(CURDIR)/output
 
-.PHONY: install demo test test-fast ui bench lock clean
+.PHONY: install demo test test-fast test-demo drill ui bench lock clean
 
 install: $(STAMP)
 
@@ -27,10 +27,16 @@ demo: $(STAMP)
 	$(PY) -m pipelines.demo
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile -q
+	$(PY) -m pytest -n 2 --dist loadfile -q -m "not demo_world and not drill"
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not postgres and not slow"
+	$(PY) -m pytest -q -m "not postgres and not slow and not demo_world and not drill and not ui"
+
+test-demo: $(STAMP)
+	$(PY) -m pytest -q -m demo_world
+
+drill: $(STAMP)
+	$(PY) -m pytest -q -m drill tests/drills
 
 ui: $(STAMP)
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

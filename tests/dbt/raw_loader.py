@@ -108,3 +108,26 @@ def load_world(world_path, conn, kind: str = "duckdb") -> dict[str, int]:
     for table, rows in batch.items():
         insert_rows(conn, table, rows)
     return {table: len(rows) for table, rows in batch.items()}
+
+
+def load_world_ecb_rates(world_path, conn) -> int:
+    """The world's daily rates as the ECB would publish them (the sandbox's own export, parsed by
+    the same loader the FX asset uses) into raw_fx.ecb_rates; returns the rows written."""
+    from pipelines.sandbox.ecb_export import ecb_csv, read_fx_rates
+    from tax_forms.ecb import parse
+
+    by_day = parse(ecb_csv(read_fx_rates(world_path)))
+    rows = [(day, currency, str(rate)) for day, rates in sorted(by_day.items())
+            for currency, rate in sorted(rates.items())]
+    cur = conn.cursor()
+    cur.execute("CREATE SCHEMA IF NOT EXISTS raw_fx")
+    cur.execute("DROP TABLE IF EXISTS raw_fx.ecb_rates")
+    cur.execute("CREATE TABLE raw_fx.ecb_rates (rate_date DATE NOT NULL, currency TEXT NOT NULL, "
+                "rate DECIMAL(18, 6) NOT NULL, PRIMARY KEY (rate_date, currency))")
+    if _is_pg(conn):
+        from psycopg2.extras import execute_values
+
+        execute_values(cur, "INSERT INTO raw_fx.ecb_rates VALUES %s", rows, page_size=2000)
+    else:
+        cur.executemany("INSERT INTO raw_fx.ecb_rates VALUES (?, ?, ?)", rows)
+    return len(rows)

@@ -18,7 +18,7 @@ from pipelines.resources import WarehouseResource
 from pipelines.sandbox.generate import generate_world
 from tests.ff_assets.world_warehouse import build_world_warehouse
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.demo_world
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from tests.reports_assets.world_warehouse import shared_report_warehouse
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 # serving the whole code location and rendering two pages takes 1.5-2.5 min on a loaded machine
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.ui
 
 GROUPS = ("stripe_raw", "dbt_staging", "dbt_intermediate", "dbt_marts", "dbt_reference", "reports")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -77,11 +77,19 @@ def _partition_plan(defs, clock: datetime):
             continue
         if not isinstance(pdef, dg.TimeWindowPartitionsDefinition):
             continue
-        last = pdef.get_last_partition_key(current_time=clock)
-        if last is None:
-            continue
+        last = last_complete_partition(pdef, clock)
         groups.setdefault(f"{pdef.cron_schedule}|{last}", (last, []))[1].append(key)
     return list(groups.values())
+
+
+def last_complete_partition(pdef, clock: datetime) -> str:
+    """The newest partition whose window has ended by `clock` (2026-11-01 00:00 gives 2026-10-31,
+    2026-10, the quarter starting 2026-07-01 and the year 2025)."""
+    key = pdef.get_partition_key_for_timestamp(clock.timestamp() - 1)
+    window = pdef.time_window_for_partition_key(key)
+    if window.end > clock:
+        key = pdef.get_partition_key_for_timestamp(window.start.timestamp() - 1)
+    return key
 
 
 def _materialize(defs, instance, selection, partition_key=None) -> tuple[bool, list[str]]:

@@ -121,7 +121,8 @@ def stage_dbt(size: str, warehouse: str, args) -> tuple[StageRun, list[Verdict]]
     for step, limit, label in (("full", DBT_FULL_MAX_S, "dbt build full (s)"),
                                ("incremental", DBT_INCREMENTAL_MAX_S, "dbt build after 1 day (s)")):
         m = out.get(step) or {}
-        note = f"CPU {m.get('cpu_s')} s, nodes {m.get('nodes')}" if m else "stage failed"
+        note = f"CPU {m.get('cpu_s')} s, dbt peak {m.get('peak_rss_mb')} MB, nodes {m.get('nodes')}" if m \
+            else "stage failed"
         if m and m.get("returncode"):
             note += f", dbt exit {m['returncode']}"
         if size != "large":

@@ -48,7 +48,7 @@ def _kill_ingest_at(world: Path, url: str, delay_s: float) -> int | None:
         return -signal.SIGKILL
 
 
-@pytest.mark.parametrize("seed", [3, 11])
+@pytest.mark.parametrize("seed", [3, pytest.param(11, marks=pytest.mark.drill), pytest.param(23, marks=pytest.mark.drill)])
 def test_ingest_killed_with_sigkill_at_a_random_moment_then_rerun_equals_clean(tiny_world, tiny_clean, tmp_path, seed):
     url = duck_url(tmp_path / "wh.duckdb")
     delay = random.Random(seed).uniform(0.5, 4.0)

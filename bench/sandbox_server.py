@@ -88,12 +88,18 @@ def server_process(world: Path) -> Iterator[tuple[str, str, int]]:
     conn.close()
     base_url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        # ready when it answers a one-object list: /v1/balance sums every balance transaction,
+        # which takes longer than a short timeout on a demo-sized world on a busy machine
+        deadline = time.monotonic() + 180
+        while True:
             try:
-                requests.get(base_url + "/v1/balance", timeout=1,
+                requests.get(base_url + "/v1/charges", params={"limit": 1}, timeout=30,
                              headers={"Authorization": f"Bearer {api_key}"})
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                if child.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the sandbox server on {world} did not answer within 180 s "
+                                       f"(exit code {child.poll()})") from None
                 time.sleep(0.05)
         yield base_url, api_key, child.pid
     finally:

@@ -1,9 +1,7 @@
 """Fault drills: every test here is a drill. The short ones run in `make test`; the long ones
-(`@pytest.mark.drill`: PostgreSQL restart mid-ingest, dbt killed mid-build) run with
+(`@pytest.mark.drill`: PostgreSQL restart mid-ingest, more kill points) run with
 `pytest -m drill tests/drills`. The session ends by printing `drills: N run, N passed`."""
 from __future__ import annotations
-
-import pytest
 
 from tests.ingestion.conftest import small_world, tiny_clean, tiny_world  # noqa: F401  (shared worlds)
 
@@ -14,14 +12,12 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "drill: long fault drill (make drill), deselected by -m 'not drill'")
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if "tests/drills/" not in str(item.fspath).replace("\\", "/"):
+def pytest_runtest_logreport(report):
+    """Runs in the controlling process also under pytest-xdist (`make test` uses -n 2)."""
+    if "tests/drills/" not in report.nodeid.replace("\\", "/"):
         return
     if report.when == "call" or (report.when == "setup" and report.failed):
-        _OUTCOMES[item.nodeid] = report.passed
+        _OUTCOMES[report.nodeid] = report.passed
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -14,7 +14,6 @@ Resource `warehouse` (WarehouseResource) is bound by `assets.raw_stripe`'s defin
 """
 
 import os
-from datetime import date
 
 # statsmodels / numpy: one BLAS thread per process is faster on a shared machine; set before
 # numpy is imported by the fraud library.

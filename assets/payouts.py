@@ -10,7 +10,6 @@ Resources `stripe` (StripeResource) and `warehouse` (WarehouseResource) are boun
 
 from collections import Counter
 from datetime import date
-from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 import dagster as dg
@@ -18,7 +17,7 @@ import dagster as dg
 from pipelines.money import format_money
 from pipelines.payouts import warehouse as W
 from pipelines.payouts.config import PayoutRules
-from pipelines.payouts.execute import CONFLICTED, REFUSED, LineOutcome, PlanRefused, execute_plan
+from pipelines.payouts.execute import CONFLICTED, REFUSED, PlanRefused, execute_plan
 from pipelines.payouts.model import CreatorBalance, InstantRequest
 from pipelines.payouts.plan import PayoutPlan, PlanLine, build_plan, plan_problems
 from pipelines.payouts.plan_io import plan_dir, write_itemized, write_plan, write_reconciliation

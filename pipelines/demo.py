@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -141,7 +140,7 @@ def run_demo() -> int:
         _report_step("unpartitioned graph", ok, failed)
 
         plan = _partition_plan(defs, clock)
-        _say(f"3/4 periodic outputs for the last complete periods: "
+        _say("3/4 periodic outputs for the last complete periods: "
              + ", ".join(sorted({p for p, _ in plan})))
         for partition_key, keys in plan:
             ok, failed = _materialize(defs, instance, keys, partition_key=partition_key)

@@ -37,8 +37,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
-from pipelines.catalog import BY_OBJECT, EVENT_RETENTION_DAYS, OBJECT_TYPES
-from pipelines.money import exponent, to_major, to_minor
+from pipelines.catalog import EVENT_RETENTION_DAYS, OBJECT_TYPES
+from pipelines.money import to_major, to_minor
 from pipelines.sandbox import store
 from pipelines.sandbox.faults import FaultConfig, FaultInjector, parse_faults
 
@@ -777,7 +777,7 @@ def validate_payout_params(params: dict[str, Any]) -> PayoutRequest:
         raise invalid(f"Invalid currency: {currency}.", param="currency")
     method = params.get("method", "standard")
     if method not in ("standard", "instant"):
-        raise invalid(f"Invalid method: must be one of standard, instant", param="method")
+        raise invalid("Invalid method: must be one of standard, instant", param="method")
     metadata = params.get("metadata", {})
     if metadata == "":
         metadata = {}

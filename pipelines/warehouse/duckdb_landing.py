@@ -5,7 +5,6 @@ one writing process per file)."""
 from __future__ import annotations
 
 import fcntl
-import os
 import time
 from pathlib import Path
 

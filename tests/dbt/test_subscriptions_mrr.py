@@ -7,7 +7,6 @@ row for row. dbt builds once per module.
 """
 from __future__ import annotations
 
-import calendar
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction

@@ -16,16 +16,11 @@ import duckdb
 import pytest
 
 from assets.forecasting import (
-    FORECAST_BACKTEST,
-    REVENUE_FORECAST,
     forecast_backtest_scores,
     revenue_forecast_intervals,
     revenue_forecasts,
 )
 from assets.fraud import (
-    CHARGE_FRAUD_SCORES,
-    CREATOR_RISK,
-    FRAUD_MODEL_REPORT,
     creator_risk_valid,
     fraud_scores_valid,
     fraud_scoring,

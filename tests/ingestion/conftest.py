@@ -3,7 +3,6 @@ one), an `ingest` helper that runs the real engine against the real sandbox serv
 snapshots to compare runs."""
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 

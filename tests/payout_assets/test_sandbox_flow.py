@@ -24,7 +24,7 @@ import pytest
 from assets import payouts as P
 from pipelines.payouts import warehouse as W
 from pipelines.payouts.execute import METADATA_KEY, execute_plan
-from pipelines.payouts.journal import INTENT, SENT
+from pipelines.payouts.journal import INTENT
 from pipelines.payouts.stripe_io import balances_from_stripe
 from pipelines.resources import StripeResource, WarehouseResource
 from pipelines.sandbox import store

@@ -225,7 +225,6 @@ def test_refunds_reverse_transfers_and_disputes_have_balance_transactions(db):
     fees = {f["charge"]: f for f in payloads(db, "application_fee")}
     for re in payloads(db, "refund"):
         rev = reversals[re["transfer_reversal"]]
-        fee = fees[re["charge"]]
         assert rev["amount"] <= re["amount"] and rev["source_refund"] == re["id"]
     full = [re for re in payloads(db, "refund") if fees[re["charge"]]["refunded"]]
     assert full

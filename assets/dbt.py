@@ -128,7 +128,10 @@ class DbtBuildConfig(dg.Config):
 def cashbook_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     """`dbt build` of the selected models: runs them and their tests, one invocation."""
     os.environ.update(dbt_env())
-    args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
+    # cautious: a subset run only runs tests whose every parent it builds (a relationship test to
+    # a model outside the selection would otherwise fail the run)
+    args = ["build", "--indirect-selection", "cautious",
+            *(["--full-refresh"] if config.full_refresh else [])]
     try:
         yield from (
             dbt.cli(args, context=context).stream().fetch_row_counts().fetch_column_metadata()

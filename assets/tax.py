@@ -664,7 +664,7 @@ def tax_year_schedule(context: dg.ScheduleEvaluationContext):
     return dg.RunRequest(run_key=f"tax-{year}", partition_key=year)
 
 
-@dg.schedule(cron_schedule="0 6 10 1,4,7,10 *", job=tax_quarter_job, execution_timezone="UTC",
+@dg.schedule(cron_schedule="0 6 3 1,4,7,10 *", job=tax_quarter_job, execution_timezone="UTC",
              description="10th day after each quarter: OSS / UK VAT returns (due at the end of the month).")
 def tax_quarter_schedule(context: dg.ScheduleEvaluationContext):
     key = last_complete_quarter(context.scheduled_execution_time.date())

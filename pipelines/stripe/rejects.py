@@ -9,6 +9,8 @@ from typing import Any
 
 import orjson
 
+from pipelines.money import KNOWN_CURRENCIES
+
 
 @dataclass(frozen=True)
 class Rejected:
@@ -40,6 +42,46 @@ def problem_with(obj: Any, expected_object: str) -> tuple[str, str] | None:
     livemode = obj.get("livemode")
     if livemode is not None and not isinstance(livemode, bool):
         return "livemode", f"not a boolean ({type(livemode).__name__})"
+    return money_problem(obj, expected_object)
+
+
+# Money fields Stripe always sets on these objects: integers in minor units, never negative
+# except on balance transactions (payouts, refunds and fees move money out).
+_AMOUNTS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "charge": (("amount", "amount_captured", "amount_refunded"), False),
+    "payment_intent": (("amount",), False),
+    "refund": (("amount",), False),
+    "dispute": (("amount",), False),
+    "transfer": (("amount", "amount_reversed"), False),
+    "transfer_reversal": (("amount",), False),
+    "application_fee": (("amount", "amount_refunded"), False),
+    "payout": (("amount",), False),
+    "invoice": (("amount_due", "amount_paid", "total"), True),  # credit balances can be negative
+    "credit_note": (("amount", "total"), False),
+    "balance_transaction": (("amount", "fee", "net"), True),
+}
+
+
+def money_problem(obj: dict, expected_object: str) -> tuple[str, str] | None:
+    """(field, reason) when an amount is missing, not an integer, negative where Stripe never
+    is, or the currency is not an ISO 4217 code: such an object would corrupt every sum."""
+    rule = _AMOUNTS.get(expected_object)
+    if rule is None:
+        return None
+    fields, may_be_negative = rule
+    for name in fields:
+        value = obj.get(name)
+        if value is None:
+            if name == fields[0]:
+                return name, "missing"
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            return name, f"not an integer amount in minor units ({type(value).__name__})"
+        if value < 0 and not may_be_negative:
+            return name, f"negative ({value}), Stripe never sends a negative {name} on a {expected_object}"
+    currency = obj.get("currency")
+    if not isinstance(currency, str) or currency.upper() not in KNOWN_CURRENCIES:
+        return "currency", "missing" if currency is None else f"{currency!r} is not an ISO 4217 currency"
     return None
 
 

@@ -35,7 +35,9 @@ def hand_objects() -> list[dict[str, Any]]:
     lines = [{"id": f"il_{k:04d}", "object": "line_item", "amount": 100 + k, "currency": "usd",
               "invoice": "in_1"} for k in range(25)]
     objs.append({"id": "in_1", "object": "invoice", "created": t0 + 9000, "livemode": False,
-                 "status": "paid", "total": sum(l["amount"] for l in lines),
+                 "status": "paid", "currency": "usd", "total": sum(l["amount"] for l in lines),
+                 "amount_due": sum(l["amount"] for l in lines),
+                 "amount_paid": sum(l["amount"] for l in lines),
                  "lines": {"object": "list", "data": lines[:10], "has_more": True,
                            "total_count": 25, "url": "/v1/invoices/in_1/lines"}})
     for line in lines:

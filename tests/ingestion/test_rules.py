@@ -93,7 +93,7 @@ def test_event_payload_used_when_version_matches_else_refetched():
 
 
 def test_problem_with_names_the_field():
-    good = {"id": "ch_1", "object": "charge", "created": 1, "livemode": False}
+    good = {"id": "ch_1", "object": "charge", "created": 1, "livemode": False, "amount": 500, "currency": "usd"}
     assert problem_with(good, "charge") is None
     assert problem_with(dict(good, object="refund"), "charge") == (
         "object", "is 'refund', the stream lists 'charge'")

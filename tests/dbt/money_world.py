@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from pipelines.catalog import BY_OBJECT
+from tests.dbt.raw_loader import load_world, load_world_ecb_rates
 
 SYNCED_AT = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
@@ -54,38 +55,8 @@ def ecb_rates(world_path) -> list[tuple[date, str, Decimal]]:
 
 
 def load_world_fast(world_path, conn, kind: str) -> dict[str, int]:
-    batch = world_objects(world_path)
-    counts: dict[str, int] = {}
-    rows_by_table: dict[str, list[tuple]] = {}
-    for (table, account), objs in batch.items():
-        for obj in objs:
-            rows_by_table.setdefault(table, []).append(
-                (obj["id"], account, int(obj["created"]), bool(obj.get("livemode", False)),
-                 "2026-10-28.endive", json.dumps(obj), SYNCED_AT, "list", False))
-        counts[table] = counts.get(table, 0) + len(objs)
-    rates = ecb_rates(world_path)
-    if kind == "duckdb":
-        import pyarrow as pa
-
-        names = ["id", "account", "created", "livemode", "api_version", "payload", "synced_at", "source", "is_deleted"]
-        for table, rows in rows_by_table.items():
-            arrow_rows = pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})  # noqa: F841
-            conn.execute(f"INSERT INTO raw_stripe.{table} SELECT id, account, created, livemode, api_version, "
-                         "payload::JSON, synced_at, source, is_deleted FROM arrow_rows")
-        conn.execute("CREATE SCHEMA IF NOT EXISTS raw_fx")
-        conn.execute("CREATE OR REPLACE TABLE raw_fx.ecb_rates (rate_date DATE, currency TEXT, rate DECIMAL(18, 6))")
-        fx = pa.table({"rate_date": [r[0] for r in rates], "currency": [r[1] for r in rates],  # noqa: F841
-                       "rate": [str(r[2]) for r in rates]})
-        conn.execute("INSERT INTO raw_fx.ecb_rates SELECT rate_date, currency, CAST(rate AS DECIMAL(18, 6)) FROM fx")
-    else:
-        from psycopg2.extras import execute_values
-
-        cur = conn.cursor()
-        for table, rows in rows_by_table.items():
-            execute_values(cur, f"INSERT INTO raw_stripe.{table} (id, account, created, livemode, api_version, "
-                                "payload, synced_at, source, is_deleted) VALUES %s", rows, page_size=2000)
-        cur.execute("CREATE SCHEMA IF NOT EXISTS raw_fx")
-        cur.execute("DROP TABLE IF EXISTS raw_fx.ecb_rates")
-        cur.execute("CREATE TABLE raw_fx.ecb_rates (rate_date DATE, currency TEXT, rate NUMERIC(18, 6))")
-        execute_values(cur, "INSERT INTO raw_fx.ecb_rates VALUES %s", rates, page_size=5000)
+    """The shared bulk loaders: raw tables and the world's ECB rates."""
+    counts = load_world(world_path, conn, kind)
+    load_world_ecb_rates(world_path, conn)
     return counts
+

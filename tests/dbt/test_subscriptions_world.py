@@ -5,74 +5,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 
-from pipelines.money import PLATFORM_CURRENCIES
-from pipelines.sandbox.ecb_export import is_target_business_day, per_eur_rates, read_fx_rates
 from pipelines.sandbox.generate import generate_world
 from tests.dbt.conftest import make_duck_warehouse, run_dbt
+from tests.dbt.raw_loader import load_world, load_world_ecb_rates
 from tests.dbt.test_subscriptions_mrr import MY_MODELS, mrr_from_raw_invoices
 
 
-def _load_ecb_rates(world_path, conn) -> int:
-    """The world's daily rates as the ECB publishes them (business days, units per EUR). A world
-    without rates gets a flat 1 for every platform currency over its months: the checks here are
-    about consistency, not about the level of the rates."""
-    cur = conn.cursor()
-    cur.execute("CREATE SCHEMA IF NOT EXISTS raw_fx")
-    cur.execute("CREATE TABLE raw_fx.ecb_rates (rate_date DATE, currency TEXT, rate DECIMAL(18, 6))")
-    rows = [(day, currency, rate)
-            for day, per_usd in read_fx_rates(world_path).items() if is_target_business_day(day)
-            for currency, rate in per_eur_rates(per_usd, day).items()]
-    if not rows:
-        first, last = conn.execute("select min(created), max(created) from raw_stripe.invoice").fetchone()
-        day, end = date.fromtimestamp(first) - timedelta(days=40), date.fromtimestamp(last) + timedelta(days=2)
-        while day <= end:
-            if is_target_business_day(day):
-                rows += [(day, currency, Decimal(1)) for currency in PLATFORM_CURRENCIES if currency != "EUR"]
-            day += timedelta(days=1)
-    import pyarrow as pa
-
-    rates = pa.Table.from_pylist([{"rate_date": d, "currency": c, "rate": str(r)} for d, c, r in rows])  # noqa: F841
-    cur.execute("INSERT INTO raw_fx.ecb_rates SELECT rate_date, currency, cast(rate as decimal(18, 6)) FROM rates")
-    return len(rows)
-
-
 def _bulk_load_world(world_path, conn) -> dict[str, int]:
-    """load_world's copy (invoices with all their lines), through Arrow in one insert per table:
-    row-by-row inserts take minutes for the small world on a busy machine."""
-    import pyarrow as pa
-
-    from pipelines.catalog import BY_OBJECT
-
-    src = sqlite3.connect(f"file:{world_path}?mode=ro", uri=True)
-    lines: dict[str, list[dict]] = {}
-    for parent, payload in src.execute("SELECT parent, payload FROM objects WHERE object = 'line_item' ORDER BY seq"):
-        lines.setdefault(parent, []).append(json.loads(payload))
-    tables: dict[str, list[dict]] = {}
-    for object_name, account, payload in src.execute(
-            "SELECT object, account, payload FROM objects WHERE object != 'line_item' ORDER BY seq"):
-        t = BY_OBJECT.get(object_name)
-        if t is None:
-            continue
-        obj = json.loads(payload)
-        if object_name == "invoice" and obj["id"] in lines:
-            obj["lines"]["data"] = lines[obj["id"]]
-            obj["lines"]["has_more"] = False
-        tables.setdefault(t.table, []).append(
-            {"id": obj["id"], "account": account or None, "created": obj["created"],
-             "livemode": bool(obj.get("livemode", False)), "api_version": "2026-10-28.endive",
-             "payload": json.dumps(obj)})
-    src.close()
-    for table, rows in tables.items():
-        batch = pa.Table.from_pylist(rows)  # noqa: F841 (read by DuckDB's replacement scan)
-        conn.execute(f"INSERT INTO raw_stripe.{table} SELECT id, account, created, livemode, api_version, "
-                     "cast(payload as json), now(), 'list', false FROM batch")
-    return {table: len(rows) for table, rows in tables.items()}
-
+    """The shared bulk loader (kept under this name for the callers)."""
+    return load_world(world_path, conn)
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
@@ -83,7 +27,7 @@ def world(tmp_path_factory):
     with wh.connect() as conn:
         counts = _bulk_load_world(world_path, conn)
         assert counts["invoice"] > 1000
-        assert _load_ecb_rates(world_path, conn) > 0
+        assert load_world_ecb_rates(world_path, conn) > 0
     run_dbt(wh.env, "build", "--select", "currencies " + MY_MODELS, "--indirect-selection", "cautious",
             "--exclude", "test_type:unit")
     wh.world_path = world_path

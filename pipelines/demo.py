@@ -102,6 +102,8 @@ def _materialize(defs, instance, selection, partition_key=None) -> tuple[bool, l
         partition_key=partition_key,
         raise_on_error=False,
         tags={"cashbook/run": "demo"},
+        # the full event stream is in the run's history (make ui); the terminal gets warnings
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
     failed = [
         event.step_key or "?"

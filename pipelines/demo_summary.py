@@ -53,14 +53,13 @@ def _headlines(reporting: str) -> list[str]:
         if mrr and mrr[0][0] is not None:
             lines.append(f"MRR at the end of {m:%Y-%m}: {format_money(int(mrr[0][0]), reporting)}")
     rev = _query(
-        "select month, sum(gross_volume_reporting), sum(platform_net_revenue_reporting) "
-        "from marts.fct_revenue_monthly group by month order by month desc limit 2"
+        "select revenue_month, sum(gross_volume_reporting), sum(platform_net_revenue_reporting) "
+        "from marts.fct_revenue_monthly group by revenue_month order by revenue_month desc limit 1"
     )
-    if rev:
-        for m, gross, net in rev[1:2] or rev[:1]:
-            if gross is not None:
-                lines.append(f"{m:%Y-%m}: gross volume {format_money(int(gross), reporting)}, "
-                             f"platform net revenue {format_money(int(net or 0), reporting)}")
+    for m, gross, net in rev or []:
+        if gross is not None:
+            lines.append(f"{m:%Y-%m}: gross volume {format_money(int(gross), reporting)}, "
+                         f"platform net revenue {format_money(int(net or 0), reporting)}")
     return lines
 
 

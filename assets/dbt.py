@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from filelock import FileLock
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.settings import PROJECT_ROOT, load_settings
@@ -86,9 +87,20 @@ def dbt_project() -> DbtProject:
         or target_stamp.read_text() != target_now
     )
     if stale:
-        os.environ.update(dbt_env())
-        project.preparer.prepare(project)
-        target_stamp.write_text(target_now)
+        # several processes (xdist workers, the UI's code server) may import this at once:
+        # one parses, the others wait and find the manifest fresh
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(manifest.parent / "cashbook_parse.lock")):
+            fresh = (
+                manifest.exists()
+                and manifest.stat().st_mtime >= _newest_project_file(DBT_PROJECT_DIR)
+                and target_stamp.exists()
+                and target_stamp.read_text() == target_now
+            )
+            if not fresh:
+                os.environ.update(dbt_env())
+                project.preparer.prepare(project)
+                target_stamp.write_text(target_now)
     return project
 
 

@@ -204,8 +204,8 @@ def _form_specific_nec(form: Form1099NEC, cfsf: str) -> list[tuple[int, str]]:
         (544, " "),                                 # 544 second TIN notice
         (545, "  "),                                # 545-546 blank
         (547, " "),                                 # 547 direct sales indicator
-        (548, " " * 115),                           # 548-662 blank (548 is the FATCA indicator in
-                                                    # the 1099-MISC layout; blank = none either way)
+        (548, " "),                                 # 548 FATCA filing requirement indicator: none
+        (549, " " * 114),                           # 549-662 blank
         (663, " " * 60),                            # 663-722 special data entries
         (723, _num(0, 12)),                         # 723-734 state income tax withheld
         (735, _num(0, 12)),                         # 735-746 local income tax withheld

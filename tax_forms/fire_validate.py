@@ -73,7 +73,8 @@ B_SPECIFIC = {
            ("PSE name and phone", 565, 604, "x"), ("merchant category code", 605, 608, "x"),
            ("blank", 609, 662, "b"), ("special data entries", 663, 722, "x")],
     "NE": [("blank", 545, 546, "b"), ("direct sales indicator", 547, 547, "x"),
-           ("blank", 548, 662, "b"), ("special data entries", 663, 722, "x")],
+           ("FATCA filing requirement indicator", 548, 548, "x"),
+           ("blank", 549, 662, "b"), ("special data entries", 663, 722, "x")],
 }
 # Amount codes Publication 1220 lists for each type of return.
 ALLOWED_CODES = {"MC": set("12456789ABCDEFG"), "NE": {"1", "4"}}

@@ -167,7 +167,9 @@ def test_1099nec_file_and_correction():
     assert pos(t, 28, 28) == "T"
     assert pos(a, 26, 27) == "NE" and pos(a, 28, 45) == "1".ljust(18)
     assert pos(b, 6, 6) == "G" and pos(b, 55, 66) == "000000123456"
-    assert pos(b, 547, 547) == " " and pos(b, 548, 662) == " " * 115
+    assert pos(b, 547, 547) == " "      # direct sales indicator
+    assert pos(b, 548, 548) == " "      # FATCA filing requirement indicator: none
+    assert pos(b, 549, 662) == " " * 114
     assert pos(c, 16, 33) == "000000000000123456"
 
 

@@ -48,7 +48,11 @@ def _prepare_environment(world: Path, running) -> Path:
     os.environ.setdefault("CASHBOOK_OUTPUT_DIR", str(PROJECT_ROOT / "output"))
     home = Path(os.environ["DAGSTER_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()  # the embedded default: SQLite storage in this folder
+    instance_yaml = home / "dagster.yaml"
+    if not instance_yaml.exists():
+        # The embedded default: SQLite storage in this folder. Telemetry off, so a finance tool
+        # phones nowhere and the terminal shows the demo, not Dagster's welcome banner.
+        instance_yaml.write_text("telemetry:\n  enabled: false\n")
     return side
 
 

@@ -9,6 +9,7 @@ Resources `stripe` (StripeResource) and `warehouse` (WarehouseResource) are boun
 """
 
 from collections import Counter
+from contextlib import nullcontext
 from datetime import date
 from typing import Iterable, Optional, Sequence
 
@@ -232,7 +233,9 @@ def execute_payout_plan(context: dg.OpExecutionContext, config: PayoutExecuteCon
     """Create the day's planned payouts on the connected accounts, each with its idempotency key,
     the intent committed to finance.payout_journal before each call."""
     day = date.fromisoformat(config.date)
-    with W.Warehouse(warehouse.resolved_url()) as wh:
+    with W.Warehouse(warehouse.resolved_url()) as wh, \
+            (W.execution_lock(wh) if config.execute else nullcontext()):
+        # the same journal and lock as `cashbook payouts execute`: neither pays what the other did
         lines = W.read_plan_lines(wh, day)
         if not lines:
             context.log.info(f"no payout plan lines for {day}: nothing to send")

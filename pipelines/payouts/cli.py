@@ -1,5 +1,9 @@
 """`cashbook payouts plan|execute|reconcile`. Execution is never automatic: it runs only when
-asked, from a plan file finance has seen, and `--dry-run` prints what would be sent."""
+asked, from a plan file finance has seen, and `--dry-run` prints what would be sent.
+
+`execute` and `reconcile` journal to the warehouse (`WAREHOUSE_URL`, table
+`finance.payout_journal`), the same journal as the Dagster `payout_execute` job, under the same
+execution lock: the command and the job see each other's intents and never pay a line twice."""
 from __future__ import annotations
 
 import sys
@@ -9,7 +13,11 @@ from pathlib import Path
 from pipelines.money import format_money
 from pipelines.settings import PROJECT_ROOT, load_settings
 
-DEFAULT_JOURNAL = PROJECT_ROOT / "data" / "payouts_journal.sqlite"
+# Where the command line journaled before the warehouse journal: imported once, then renamed.
+LEGACY_JOURNAL = PROJECT_ROOT / "data" / "payouts_journal.sqlite"
+# How long the command waits for the DuckDB file and the execution lock (a Dagster run or an
+# ingest may hold them), as the ingest waits for its own lock.
+LOCK_WAIT_S = 600.0
 
 
 def register(subparsers) -> None:
@@ -27,12 +35,10 @@ def register(subparsers) -> None:
     execute.add_argument("--plan-file", type=Path,
                          help="default: <output>/payouts/<date>/plan.csv")
     execute.add_argument("--dry-run", action="store_true", help="print what would be sent")
-    execute.add_argument("--journal", type=Path, default=DEFAULT_JOURNAL)
     execute.set_defaults(func=cmd_execute)
 
     reconcile = sub.add_parser("reconcile", help="executed lines against Stripe's payouts")
     reconcile.add_argument("--date", required=True, type=date.fromisoformat)
-    reconcile.add_argument("--journal", type=Path, default=DEFAULT_JOURNAL)
     reconcile.add_argument("--output-dir", type=Path)
     reconcile.set_defaults(func=cmd_reconcile)
 
@@ -60,11 +66,25 @@ def cmd_plan(args) -> int:
     return 0
 
 
+def _open_warehouse(settings):
+    from .warehouse import Warehouse, WarehouseJournal, import_legacy_journal
+
+    wh = Warehouse(settings.warehouse_url, lock_wait=LOCK_WAIT_S)
+    journal = WarehouseJournal(wh)
+    copied = import_legacy_journal(LEGACY_JOURNAL, journal)
+    if copied:
+        print(f"imported {copied} entries of the old journal {LEGACY_JOURNAL} into "
+              f"{journal.table}", file=sys.stderr)
+    return wh, journal
+
+
 def cmd_execute(args) -> int:
+    from contextlib import nullcontext
+
     from .execute import CONFLICTED, REFUSED, PlanRefused, execute_plan
-    from .journal import SqliteJournal
     from .plan_io import plan_dir, read_plan_lines
     from .stripe_io import stripe_client
+    from .warehouse import execution_lock
 
     settings = load_settings()
     plan_file = args.plan_file or plan_dir(settings.output_dir, args.date) / "plan.csv"
@@ -82,14 +102,16 @@ def cmd_execute(args) -> int:
             print("STRIPE_API_KEY is not set", file=sys.stderr)
             return 2
         client = stripe_client(settings.stripe_api_key, settings.stripe_api_base)
-    journal = SqliteJournal(args.journal)
+    wh, journal = _open_warehouse(settings)
     try:
-        outcomes = execute_plan(lines, client, journal, dry_run=args.dry_run, echo=print)
+        # a dry run only reads the journal; a real run holds the lock the job also takes
+        with nullcontext() if args.dry_run else execution_lock(wh, timeout=LOCK_WAIT_S):
+            outcomes = execute_plan(lines, client, journal, dry_run=args.dry_run, echo=print)
     except PlanRefused as exc:
         print(f"plan refused, nothing sent: {exc}", file=sys.stderr)
         return 3
     finally:
-        journal.close()
+        wh.close()
     bad = [o for o in outcomes if o.outcome in (REFUSED, CONFLICTED)]
     print(f"{len(outcomes)} lines: " + ", ".join(
         f"{n} {k}" for k, n in sorted(_count(o.outcome for o in outcomes).items())))
@@ -97,7 +119,6 @@ def cmd_execute(args) -> int:
 
 
 def cmd_reconcile(args) -> int:
-    from .journal import SqliteJournal
     from .plan_io import plan_dir, write_itemized, write_reconciliation
     from .reconcile import itemize, reconcile
     from .stripe_io import fetch_payouts, stripe_client
@@ -106,11 +127,11 @@ def cmd_reconcile(args) -> int:
     if not settings.stripe_api_key:
         print("STRIPE_API_KEY is not set", file=sys.stderr)
         return 2
-    journal = SqliteJournal(args.journal)
+    wh, journal = _open_warehouse(settings)
     try:
         entries = journal.entries(args.date)
     finally:
-        journal.close()
+        wh.close()
     client = stripe_client(settings.stripe_api_key, settings.stripe_api_base)
     lines = reconcile(entries, fetch_payouts(client, entries), [])
     out = plan_dir(args.output_dir or settings.output_dir, args.date)

@@ -1,17 +1,27 @@
 """The payout library against the warehouse (DuckDB or PostgreSQL, from `WAREHOUSE_URL`): plan
 inputs read from the payout marts, the plan and reconciliation written to `finance.*`, and
-`WarehouseJournal`, the `PayoutJournal` the Dagster job uses.
+`WarehouseJournal`, the ONE `PayoutJournal`: the Dagster `payout_execute` job and the
+`cashbook payouts execute|reconcile` command both journal to `finance.payout_journal`, so each sees
+the other's intents (two journals could pay a creator twice once Stripe's 24-hour idempotency
+keys expire).
 
 The journal commits every write before its method returns (DuckDB and PostgreSQL both run in
-autocommit here), so the intent is durable before the API call that it announces.
+autocommit here), so the intent is durable before the API call that it announces. Executors
+serialise as the ingest does (pipelines/warehouse/): a file lock beside the DuckDB file, a session
+advisory lock on PostgreSQL (`execution_lock`); and DuckDB admits one writing process per file, so
+a command opening it while a Dagster run holds it waits (`Warehouse(url, lock_wait=...)`).
 """
 from __future__ import annotations
 
+import fcntl
 import json
+import sqlite3
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .fx import FxRates
@@ -27,7 +37,9 @@ FINANCE = "finance"
 class Warehouse:
     """One connection, `?` placeholders on both engines, plain tuples out."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, lock_wait: float = 0.0):
+        """`lock_wait`: seconds to wait while another process has the DuckDB file open (DuckDB
+        allows one writing process per file); 0 fails at once, as DuckDB does."""
         from pipelines.warehouse.url import parse_warehouse_url
 
         self.target = parse_warehouse_url(url)
@@ -36,7 +48,15 @@ class Warehouse:
             import duckdb
 
             self.target.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = duckdb.connect(str(self.target.path))
+            deadline = time.monotonic() + lock_wait
+            while True:
+                try:
+                    self._conn = duckdb.connect(str(self.target.path))
+                    break
+                except duckdb.IOException as exc:
+                    if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                        raise
+                    time.sleep(0.5)
         else:
             import psycopg2
 
@@ -155,6 +175,17 @@ class WarehouseJournal:
                                 (old.attempts + 1, entry.key))
         return self.get(entry.key)
 
+    def insert_if_missing(self, entry: JournalEntry) -> bool:
+        """Store an entry as it is (state, answer and all) unless its key is there already."""
+        with self.wh.transaction():
+            if self.get(entry.key) is not None:
+                return False
+            self.wh.execute(
+                f"INSERT INTO {self.table} ({', '.join(_JOURNAL_COLUMNS)})"
+                f" VALUES ({', '.join('?' * len(_JOURNAL_COLUMNS))})",
+                tuple(getattr(entry, c) for c in _JOURNAL_COLUMNS))
+        return True
+
     def record_answer(self, key: str, payout_id: str, payout_status: str | None, at: int) -> JournalEntry:
         self.wh.execute(
             f"UPDATE {self.table} SET state = ?, payout_id = ?, payout_status = ?, answered_at = ?,"
@@ -174,6 +205,68 @@ class WarehouseJournal:
         if day is not None:
             sql, params = sql + " WHERE day = ?", (day,)
         return [self._entry(r) for r in self.wh.rows(sql + " ORDER BY key", params)]
+
+
+# ---------------------------------------------------------------- one executor at a time
+
+PAYOUTS_LOCK_ID = 0x70617973  # PostgreSQL advisory lock key of payout execution ("pays")
+
+
+@contextmanager
+def execution_lock(wh: Warehouse, *, timeout: float = 600.0) -> Iterator[None]:
+    """Hold the warehouse's payout execution lock: the CLI and the Dagster job never execute at
+    the same time, so neither reads the journal between the other's intent and its call.
+    DuckDB: an exclusive flock on `<file>.payouts.lock` (like the ingest's `.ingest.lock`);
+    PostgreSQL: a session advisory lock on the warehouse connection."""
+    deadline = time.monotonic() + timeout
+    if wh.kind == "duckdb":
+        handle = open(str(wh.target.path) + ".payouts.lock", "w")
+        try:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise RuntimeError(f"another payout execution holds {wh.target.path}; "
+                                           "gave up waiting") from None
+                    time.sleep(0.5)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        finally:
+            handle.close()
+        return
+    while not wh.rows("SELECT pg_try_advisory_lock(?)", (PAYOUTS_LOCK_ID,))[0][0]:
+        if time.monotonic() >= deadline:
+            raise RuntimeError("another payout execution holds the warehouse; gave up waiting")
+        time.sleep(0.5)
+    try:
+        yield
+    finally:
+        wh.rows("SELECT pg_advisory_unlock(?)", (PAYOUTS_LOCK_ID,))
+
+
+def import_legacy_journal(path: Path, journal: "WarehouseJournal") -> int:
+    """Entries of the SQLite journal the command line kept before it used the warehouse
+    (`data/payouts_journal.sqlite`) that the warehouse journal lacks are copied into it as they
+    are, so no payout made from the command line is forgotten; the file is then renamed
+    `*.imported` and never read again. Returns how many entries were copied."""
+    path = Path(path)
+    if not path.exists():
+        return 0
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        has_table = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                                 " AND name = 'payout_journal'").fetchone()[0]
+        rows = conn.execute(f"SELECT {', '.join(_JOURNAL_COLUMNS)} FROM payout_journal"
+                            " ORDER BY key").fetchall() if has_table else []
+    finally:
+        conn.close()
+    copied = sum(1 for row in rows if journal.insert_if_missing(journal._entry(tuple(row))))
+    path.rename(path.with_name(path.name + ".imported"))
+    return copied
 
 
 # ---------------------------------------------------------------- plan inputs

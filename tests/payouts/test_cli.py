@@ -7,6 +7,7 @@ import json
 import pytest
 
 from pipelines.cli import main
+from pipelines.payouts import cli as payouts_cli
 from pipelines.payouts.plan_io import read_plan_lines, write_plan
 
 from .test_sandbox import A, B, C, DAY, payouts_by_account, the_plan, world_objects
@@ -17,6 +18,8 @@ def env(sandbox, tmp_path, monkeypatch):
     monkeypatch.setenv("STRIPE_API_KEY", sandbox.api_key)
     monkeypatch.setenv("STRIPE_API_BASE", sandbox.base_url)
     monkeypatch.setenv("CASHBOOK_OUTPUT_DIR", str(tmp_path / "output"))
+    monkeypatch.setenv("WAREHOUSE_URL", f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    monkeypatch.setattr(payouts_cli, "LEGACY_JOURNAL", tmp_path / "payouts_journal.sqlite")
     return tmp_path
 
 
@@ -61,25 +64,24 @@ def test_plan_without_warehouse_or_inputs_says_so(env, capsys):
 
 
 def test_plan_dry_run_execute_twice_reconcile(env, sandbox, capsys):
-    journal = str(env / "journal.sqlite")
     assert main(["payouts", "plan", "--date", "2026-11-27", "--inputs",
                  str(inputs_json(env / "inputs.json"))]) == 0
     out = capsys.readouterr().out
     assert "3 lines, 0 exclusions" in out
     assert "USD: 2 payouts, 165.55 USD to banks, fees 1.23 USD" in out
 
-    assert main(["payouts", "execute", "--date", "2026-11-27", "--dry-run", "--journal", journal]) == 0
+    assert main(["payouts", "execute", "--date", "2026-11-27", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "3 lines: 3 dry_run" in out and "123.45 USD, fee 1.23 USD" in out
     assert payouts_by_account(sandbox.world_path) == []
 
-    assert main(["payouts", "execute", "--date", "2026-11-27", "--journal", journal]) == 0
+    assert main(["payouts", "execute", "--date", "2026-11-27"]) == 0
     assert "3 lines: 3 created" in capsys.readouterr().out
-    assert main(["payouts", "execute", "--date", "2026-11-27", "--journal", journal]) == 0
+    assert main(["payouts", "execute", "--date", "2026-11-27"]) == 0
     assert "3 lines: 3 already_done" in capsys.readouterr().out
     assert payouts_by_account(sandbox.world_path) == [(A, 4210), (B, 12345), (C, 5000)]
 
-    assert main(["payouts", "reconcile", "--date", "2026-11-27", "--journal", journal]) == 0
+    assert main(["payouts", "reconcile", "--date", "2026-11-27"]) == 0
     assert "3 lines reconciled, 0 listed with reasons" in capsys.readouterr().out
     with (env / "output" / "payouts" / "2026-11-27" / "itemized.csv").open() as fh:
         rows = [(r["creator"], r["currency"], r["in_flight"], r["fees"]) for r in csv.DictReader(fh)]
@@ -88,6 +90,5 @@ def test_plan_dry_run_execute_twice_reconcile(env, sandbox, capsys):
 
 def test_execute_refuses_a_plan_for_another_day(env, capsys):
     path = write_plan(the_plan(), env / "p")["plan"]
-    assert main(["payouts", "execute", "--date", "2026-11-28", "--plan-file", str(path),
-                 "--journal", str(env / "j.sqlite")]) == 2
+    assert main(["payouts", "execute", "--date", "2026-11-28", "--plan-file", str(path)]) == 2
     assert "not 2026-11-28" in capsys.readouterr().err

@@ -6,7 +6,8 @@ import pytest
 import stripe
 
 from pipelines.payouts import execute as X
-from pipelines.payouts.journal import CONFLICT, ERROR, INTENT, SENT, InMemoryJournal, SqliteJournal
+from pipelines.payouts.journal import CONFLICT, ERROR, INTENT, SENT, InMemoryJournal
+from pipelines.payouts.warehouse import Warehouse, WarehouseJournal
 from pipelines.payouts.plan import PlanLine
 
 from .fakes import FakeStripeClient
@@ -35,14 +36,13 @@ class Crash(Exception):
     pass
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "warehouse"])
 def journal(request, tmp_path):
     if request.param == "memory":
         yield InMemoryJournal()
         return
-    j = SqliteJournal(tmp_path / "journal.sqlite")
-    yield j
-    j.close()
+    with Warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}") as wh:
+        yield WarehouseJournal(wh)
 
 
 def test_execute_sends_each_line_with_its_key_and_records_the_answer(journal):
@@ -179,22 +179,20 @@ def test_bad_plan_stops_before_anything_is_sent(journal):
 
 
 def test_intent_is_on_disk_before_the_api_call(tmp_path):
-    import sqlite3
-
-    path = tmp_path / "journal.sqlite"
-    journal = SqliteJournal(path)
+    url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
+    wh = Warehouse(url)
+    journal = WarehouseJournal(wh)
     client = FakeStripeClient(Clock())
     seen = []
     real_create = client.payouts.create
 
     def create(params, options=None):
-        other = sqlite3.connect(path)       # another process's view of the journal
-        seen.append(other.execute("SELECT state, net FROM payout_journal WHERE key = ?",
-                                  (options["idempotency_key"],)).fetchone())
-        other.close()
+        with Warehouse(url) as other:       # another connection's view of the journal
+            seen.append(other.rows("SELECT state, net FROM finance.payout_journal WHERE key = ?",
+                                   (options["idempotency_key"],))[0])
         return real_create(params, options)
 
     client.payouts.create = create
     X.execute_plan(LINES[:2], client, journal, clock=Clock())
     assert seen == [(INTENT, 4210), (INTENT, 12345)]
-    journal.close()
+    wh.close()

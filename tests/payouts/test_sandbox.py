@@ -10,11 +10,12 @@ import pytest
 
 from pipelines.payouts.execute import execute_plan
 from pipelines.payouts.fx import FxRates
-from pipelines.payouts.journal import INTENT, SqliteJournal
+from pipelines.payouts.journal import INTENT
 from pipelines.payouts.model import AccountFacts, CreatorBalance, InstantRequest, PlanInputs
 from pipelines.payouts.plan import build_plan
 from pipelines.payouts.reconcile import reconcile
 from pipelines.payouts.stripe_io import fetch_payouts
+from pipelines.payouts.warehouse import Warehouse, WarehouseJournal
 from pipelines.sandbox.testing import running_sandbox, stripe_client, write_world
 
 CLOCK = 1_795_795_200 + 3_600        # Friday 2026-11-27 01:00 UTC
@@ -83,7 +84,8 @@ def test_plan_from_stripe_accounts():
 
 def test_execute_twice_pays_once_and_reconciles(sandbox, tmp_path):
     client = stripe_client(sandbox, max_network_retries=0)
-    journal = SqliteJournal(tmp_path / "journal.sqlite")
+    wh = Warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    journal = WarehouseJournal(wh)
     lines = the_plan().lines
     first = execute_plan(lines, client, journal)
     second = execute_plan(lines, client, journal)
@@ -97,32 +99,33 @@ def test_execute_twice_pays_once_and_reconciles(sandbox, tmp_path):
     assert [(r.creator, r.state, r.debited, r.stripe_fee, r.difference, r.reasons) for r in results] == [
         (A, "pending", 4_210, 0, 0, ()), (B, "pending", 12_468, 123, 0, ()),
         (C, "pending", 5_000, 0, 0, ())]
-    journal.close()
+    wh.close()
 
 
 def test_crash_between_call_and_record_then_rerun_leaves_one_payout_per_line(sandbox, tmp_path):
     client = stripe_client(sandbox, max_network_retries=0)
-    path = tmp_path / "journal.sqlite"
+    url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
     lines = the_plan().lines
 
     def crash_on_b(line, payout):
         if line.creator == B:
             raise Crash("process killed after the API answered")
 
-    journal = SqliteJournal(path)
+    wh = Warehouse(url)
     with pytest.raises(Crash):
-        execute_plan(lines, client, journal, after_call=crash_on_b)
-    journal.close()
-    journal = SqliteJournal(path)                       # a new process reads the journal back
+        execute_plan(lines, client, WarehouseJournal(wh), after_call=crash_on_b)
+    wh.close()
+    wh = Warehouse(url)                                 # a new process reads the journal back
+    journal = WarehouseJournal(wh)
     assert journal.get(lines[1].idempotency_key).state == INTENT
     outcomes = execute_plan(lines, client, journal)
     assert [o.outcome for o in outcomes] == ["already_done", "recovered", "created"]
     assert payouts_by_account(sandbox.world_path) == [(A, 4_210), (B, 12_345), (C, 5_000)]
     # and once more, with the key look-up out of the way, the idempotency key alone holds
-    journal.close()
-    fresh = SqliteJournal(tmp_path / "lost.sqlite")
-    outcomes = execute_plan(lines, client, fresh)
+    wh.close()
+    lost = Warehouse(f"duckdb:///{tmp_path / 'lost.duckdb'}")
+    outcomes = execute_plan(lines, client, WarehouseJournal(lost))
     assert [o.outcome for o in outcomes] == ["created"] * 3   # Stripe replayed each answer
     assert len({o.payout_id for o in outcomes}) == 3
     assert payouts_by_account(sandbox.world_path) == [(A, 4_210), (B, 12_345), (C, 5_000)]
-    fresh.close()
+    lost.close()

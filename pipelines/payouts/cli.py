@@ -63,6 +63,9 @@ def cmd_plan(args) -> int:
     for total in plan.totals:
         print(f"  {total.currency}: {total.lines} payouts, {format_money(total.net, total.currency)} "
               f"to banks, fees {format_money(total.fee, total.currency)}")
+    for line in plan.lines:
+        if line.remainder_reason:
+            print(f"  {line.creator} {line.currency}: {line.remainder_reason}")
     return 0
 
 

@@ -9,6 +9,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 
+# Stripe's rule, not a choice: manual payouts in these currencies must be whole units, an amount
+# evenly divisible by 100 minor units ("Supported currencies", special cases: Stripe treats HUF
+# and TWD as zero-decimal for payouts while charges keep two decimals). The plan rounds such a
+# payout DOWN to a whole unit; the remainder stays in the creator's balance (plan.whole_units).
+WHOLE_UNIT_PAYOUT_CURRENCIES = frozenset({"HUF", "TWD"})
+
+
 @dataclass(frozen=True)
 class PayoutRules:
     # DESIGN section 8: $25 for a standard payout, $100 for an instant one.

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Iterable
 
 from . import holds as H
-from .config import DEFAULT_RULES, PayoutRules
+from .config import DEFAULT_RULES, WHOLE_UNIT_PAYOUT_CURRENCIES, PayoutRules
 from .fees import instant_fee, largest_instant_payout
 from .idempotency import payout_key
 from .minimums import instant_minimum, standard_minimum
@@ -41,6 +41,8 @@ class PlanLine:
     destination: str | None = None
     retry_of: str | None = None       # a failed payout whose money this line pays again
     failure_code: str | None = None   # ... and why it failed
+    remainder: int = 0                # left in the balance by rounding the payout down ...
+    remainder_reason: str | None = None   # ... and why (Stripe's whole-unit currencies)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,21 @@ def currency_totals(lines: Iterable[PlanLine]) -> tuple[CurrencyTotal, ...]:
         t[2] += line.fee
         t[3] += line.net
     return tuple(CurrencyTotal(c, *acc[c]) for c in sorted(acc))
+
+
+def whole_units(amount: int, currency: str) -> int:
+    """`amount` (minor units) rounded DOWN to what Stripe accepts as a payout in `currency`: a
+    whole unit (a multiple of 100 minor units) in HUF and TWD, the amount itself elsewhere."""
+    if currency.upper() in WHOLE_UNIT_PAYOUT_CURRENCIES and amount > 0:
+        return amount - amount % 100
+    return amount
+
+
+def whole_unit_reason(currency: str, kept: int) -> str:
+    from pipelines.money import format_money
+
+    return (f"{currency.upper()} payouts must be whole units (Stripe): "
+            f"{format_money(kept, currency)} stays in the balance")
 
 
 def _index_unique(items, key, what: str) -> dict:
@@ -160,41 +177,48 @@ def _plan_currency(inputs: PlanInputs, rules: PayoutRules, account, balance: Cre
     failure = H.latest_failed_payout(inputs.recent_payouts, creator, currency, day,
                                      rules.failed_payout_lookback_days)
 
-    def line(amount: int, method: str, fee: int) -> PlanLine:
+    def line(amount: int, method: str, fee: int, kept: int = 0) -> PlanLine:
         return PlanLine(
             creator=creator, currency=currency, amount=amount, method=method, fee=fee,
             net=amount - fee, day=day, plan_version=rules.plan_version,
             idempotency_key=payout_key(creator, day, currency, rules.plan_version),
             available=available, in_flight=in_flight, reserved=reserve, destination=destination,
             retry_of=failure.payout_id if failure else None,
-            failure_code=failure.failure_code if failure else None)
+            failure_code=failure.failure_code if failure else None,
+            remainder=kept, remainder_reason=whole_unit_reason(currency, kept) if kept else None)
 
     excluded: list[Exclusion] = []
     if request is not None:
         # The request names the payout (what reaches the bank); its fee comes on top.
         rate, floor = rules.instant_fee_rate, rules.instant_fee_minimum
         if request.amount is None:
-            net = largest_instant_payout(payable, rate, floor, currency)
+            exact = largest_instant_payout(payable, rate, floor, currency)
         else:
-            net = request.amount
+            exact = request.amount
+        net = whole_units(exact, currency)
         fee = instant_fee(net, rate, floor, currency)
+        # what rounding down to a whole unit kept back (from the largest payout: all that is left)
+        kept = (payable - net - fee if request.amount is None else exact - net) if net != exact else 0
         minimum = instant_minimum(rules, currency, inputs.fx)
         if request.amount is not None and net + fee > payable:
             excluded.append(Exclusion(creator, currency, H.INSTANT_EXCEEDS_BALANCE,
-                                      f"requested {net} + fee {fee}, payable {payable}", INSTANT))
+                                      f"requested {exact} + fee {fee}, payable {payable}", INSTANT))
         elif net < minimum:
+            rounded = f" (whole units of {exact})" if net != exact else ""
             excluded.append(Exclusion(creator, currency, H.BELOW_INSTANT_MINIMUM,
-                                      f"{net} below minimum {minimum}", INSTANT))
+                                      f"{net}{rounded} below minimum {minimum}", INSTANT))
         else:
-            return line(net + fee, INSTANT, fee), excluded
+            return line(net + fee, INSTANT, fee, kept), excluded
         if not due:
             return None, excluded
     minimum = standard_minimum(rules, currency, inputs.fx)
-    if payable < minimum:
+    amount = whole_units(payable, currency)
+    if amount < minimum:
+        rounded = f" (whole units of {payable})" if amount != payable else ""
         excluded.append(Exclusion(creator, currency, H.BELOW_MINIMUM,
-                                  f"{payable} below minimum {minimum}", STANDARD))
+                                  f"{amount}{rounded} below minimum {minimum}", STANDARD))
         return None, excluded
-    return line(payable, STANDARD, 0), excluded
+    return line(amount, STANDARD, 0, payable - amount), excluded
 
 
 def plan_problems(lines: Iterable[PlanLine], balances: Iterable[CreatorBalance] | None = None,
@@ -218,6 +242,9 @@ def plan_problems(lines: Iterable[PlanLine], balances: Iterable[CreatorBalance] 
             problems.append(f"{who}: unknown method {line.method!r}")
         if line.method == STANDARD and line.fee:
             problems.append(f"{who}: standard payout with a fee")
+        if whole_units(line.net, line.currency) != line.net:
+            problems.append(f"{who}: payout {line.net} is not a whole number of {line.currency}"
+                            " (Stripe pays HUF and TWD in whole units)")
         if line.idempotency_key != payout_key(line.creator, line.day, line.currency, line.plan_version):
             problems.append(f"{who}: idempotency key does not match creator, date, currency, version")
         limit = line.available - line.in_flight - line.reserved

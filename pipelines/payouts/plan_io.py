@@ -19,8 +19,11 @@ from .plan import CurrencyTotal, Exclusion, PayoutPlan, PlanLine
 from .reconcile import ItemizedRow, ReconciledLine, recent_payout_from_stripe
 
 LINE_FIELDS = [f.name for f in fields(PlanLine)]
-_INT_FIELDS = {"amount", "fee", "net", "plan_version", "available", "in_flight", "reserved"}
-_OPTIONAL = {"destination", "retry_of", "failure_code"}
+_INT_FIELDS = {"amount", "fee", "net", "plan_version", "available", "in_flight", "reserved",
+               "remainder"}
+_OPTIONAL = {"destination", "retry_of", "failure_code", "remainder_reason"}
+# columns added after plan files were first written: a file without them reads as their default
+_LATER_COLUMNS = {"remainder": 0, "remainder_reason": None}
 
 
 def plan_dir(output_dir: Path, day: date) -> Path:
@@ -52,13 +55,17 @@ def read_plan_lines(path: Path) -> tuple[PlanLine, ...]:
     path = Path(path)
     with path.open(newline="") as fh:
         reader = csv.DictReader(fh)
-        missing = set(LINE_FIELDS) - set(reader.fieldnames or ())
+        present = set(reader.fieldnames or ())
+        missing = set(LINE_FIELDS) - present - set(_LATER_COLUMNS)
         if missing:
             raise ValueError(f"{path}: missing columns {', '.join(sorted(missing))}")
         lines = []
         for number, row in enumerate(reader, start=2):
             values: dict[str, Any] = {}
             for name in LINE_FIELDS:
+                if name not in present:
+                    values[name] = _LATER_COLUMNS[name]
+                    continue
                 raw = (row.get(name) or "").strip()
                 try:
                     if name in _INT_FIELDS:

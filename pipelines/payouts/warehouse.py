@@ -444,7 +444,7 @@ def read_plan_inputs(wh: Warehouse, day: date, *, lookback_days: int,
 
 PLAN_COLUMNS = ("plan_date", "plan_version", "creator_account_id", "currency", "method", "amount",
                 "fee", "net", "available", "in_flight", "reserved", "destination", "retry_of",
-                "failure_code", "idempotency_key")
+                "failure_code", "idempotency_key", "remainder", "remainder_reason")
 
 
 def write_plan_tables(wh: Warehouse, plan: PayoutPlan) -> None:
@@ -455,7 +455,11 @@ def write_plan_tables(wh: Warehouse, plan: PayoutPlan) -> None:
                " currency VARCHAR NOT NULL, method VARCHAR NOT NULL, amount BIGINT NOT NULL,"
                " fee BIGINT NOT NULL, net BIGINT NOT NULL, available BIGINT NOT NULL,"
                " in_flight BIGINT NOT NULL, reserved BIGINT NOT NULL, destination VARCHAR,"
-               " retry_of VARCHAR, failure_code VARCHAR, idempotency_key VARCHAR NOT NULL)")
+               " retry_of VARCHAR, failure_code VARCHAR, idempotency_key VARCHAR NOT NULL,"
+               " remainder BIGINT NOT NULL DEFAULT 0, remainder_reason VARCHAR)")
+    # plan tables made before the whole-unit rule lack its two columns
+    wh.execute(f"ALTER TABLE {FINANCE}.payout_plan ADD COLUMN IF NOT EXISTS remainder BIGINT DEFAULT 0")
+    wh.execute(f"ALTER TABLE {FINANCE}.payout_plan ADD COLUMN IF NOT EXISTS remainder_reason VARCHAR")
     wh.execute(f"CREATE TABLE IF NOT EXISTS {FINANCE}.payout_plan_exclusions (plan_date DATE NOT NULL,"
                " creator_account_id VARCHAR NOT NULL, currency VARCHAR, method VARCHAR NOT NULL,"
                " reason VARCHAR NOT NULL, detail VARCHAR)")
@@ -470,7 +474,7 @@ def write_plan_tables(wh: Warehouse, plan: PayoutPlan) -> None:
             f" VALUES ({', '.join('?' * len(PLAN_COLUMNS))})",
             [(l.day, l.plan_version, l.creator, l.currency, l.method, l.amount, l.fee, l.net,
               l.available, l.in_flight, l.reserved, l.destination, l.retry_of, l.failure_code,
-              l.idempotency_key) for l in plan.lines])
+              l.idempotency_key, l.remainder, l.remainder_reason) for l in plan.lines])
         wh.executemany(f"INSERT INTO {FINANCE}.payout_plan_exclusions VALUES (?, ?, ?, ?, ?, ?)",
                        [(plan.day, e.creator, e.currency, e.method, e.reason, e.detail)
                         for e in plan.exclusions])
@@ -493,7 +497,8 @@ def read_plan_lines(wh: Warehouse, day: date) -> tuple[PlanLine, ...]:
                               idempotency_key=r["idempotency_key"], available=int(r["available"]),
                               in_flight=int(r["in_flight"]), reserved=int(r["reserved"]),
                               destination=r["destination"], retry_of=r["retry_of"],
-                              failure_code=r["failure_code"]))
+                              failure_code=r["failure_code"], remainder=int(r["remainder"] or 0),
+                              remainder_reason=r["remainder_reason"]))
     return tuple(lines)
 
 

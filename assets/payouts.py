@@ -150,15 +150,36 @@ def plan_markdown(plan: PayoutPlan) -> str:
                        ((t.currency, t.lines, format_money(t.amount, t.currency),
                          format_money(t.fee, t.currency), format_money(t.net, t.currency))
                         for t in plan.totals))
-    lines = _md_table(("creator", "currency", "method", "to bank", "fee", "available", "reserved", "retry of"),
+    lines = _md_table(("creator", "currency", "method", "to bank", "fee", "available", "reserved",
+                       "kept in balance", "retry of"),
                       ((l.creator, l.currency, l.method, format_money(l.net, l.currency),
                         format_money(l.fee, l.currency), format_money(l.available, l.currency),
                         format_money(l.reserved, l.currency),
+                        l.remainder_reason or "",
                         f"{l.retry_of} ({l.failure_code})" if l.retry_of else "") for l in plan.lines))
     reasons = Counter(e.reason for e in plan.exclusions)
     excluded = _md_table(("reason", "creators"), sorted(reasons.items()))
     return (f"## Payout plan {plan.day} (version {plan.plan_version})\n\n### Totals\n{totals}\n\n"
             f"### Lines\n{lines}\n\n### Left out\n{excluded}\n")
+
+
+def plan_metadata(plan: PayoutPlan) -> dict:
+    """Totals per currency, counts and the markdown preview the UI shows for a plan."""
+    reasons = Counter(e.reason for e in plan.exclusions)
+    return {
+        "lines": len(plan.lines),
+        "exclusions": len(plan.exclusions),
+        "totals": dg.MetadataValue.json({t.currency: {
+            "payouts": t.lines, "gross": format_money(t.amount, t.currency),
+            "fees": format_money(t.fee, t.currency), "to_banks": format_money(t.net, t.currency)}
+            for t in plan.totals}),
+        "to_banks_by_currency": {t.currency: format_money(t.net, t.currency) for t in plan.totals},
+        "fees_by_currency": {t.currency: format_money(t.fee, t.currency) for t in plan.totals},
+        "exclusions_by_reason": dict(sorted(reasons.items())),
+        "retries_of_failed_payouts": sum(1 for l in plan.lines if l.retry_of),
+        "rounded_to_whole_units": sum(1 for l in plan.lines if l.remainder),
+        "preview": dg.MetadataValue.md(plan_markdown(plan)),
+    }
 
 
 @dg.asset(
@@ -190,21 +211,14 @@ def payout_plan(context: dg.AssetExecutionContext, config: PayoutPlanConfig,
         stored = W.read_plan_lines(wh, day)
     out = plan_dir(load_settings().output_dir, day)
     paths = write_plan(plan, out)
-    preview = plan_markdown(plan)
-    (out / "preview.md").write_text(preview)
-    reasons = Counter(e.reason for e in plan.exclusions)
+    metadata = plan_metadata(plan)
+    (out / "preview.md").write_text(metadata["preview"].value)
     yield dg.MaterializeResult(metadata={
-        "lines": len(plan.lines),
-        "exclusions": len(plan.exclusions),
-        "to_banks_by_currency": {t.currency: format_money(t.net, t.currency) for t in plan.totals},
-        "fees_by_currency": {t.currency: format_money(t.fee, t.currency) for t in plan.totals},
-        "exclusions_by_reason": dict(sorted(reasons.items())),
-        "retries_of_failed_payouts": sum(1 for l in plan.lines if l.retry_of),
+        **metadata,
         "fraud_holds": notes.fraud_source,
         "fx_rates_of": str(notes.fx_date) if notes.fx_date else "no FX rates in the warehouse",
         "accounts_skipped": dg.MetadataValue.md("\n".join(f"- {s}" for s in notes.skipped_accounts) or "none"),
         "plan_csv": dg.MetadataValue.path(str(paths["plan"])),
-        "preview": dg.MetadataValue.md(preview),
     })
     yield from plan_check_results(stored, inputs.balances, dict(inputs.in_flight))
 
@@ -290,6 +304,59 @@ def reconciliation_check(day: date, lines: Sequence[ReconciledLine], journal_key
                        for l in listed)) if listed else "none")})
 
 
+def reconciliation_totals(lines: Sequence[ReconciledLine]) -> list[dict]:
+    """Per currency: lines, planned (gross), expected and actual debit, difference, matched."""
+    acc: dict[str, dict] = {}
+    for l in lines:
+        t = acc.setdefault(l.currency, {"currency": l.currency, "lines": 0, "matched": 0,
+                                        "planned": 0, "expected_debit": 0, "debited": 0,
+                                        "difference": 0})
+        t["lines"] += 1
+        t["matched"] += 1 if l.matched else 0
+        t["planned"] += l.planned_amount
+        t["expected_debit"] += l.expected_debit
+        t["debited"] += l.debited
+        t["difference"] += l.difference
+    return [acc[c] for c in sorted(acc)]
+
+
+def reconciliation_metadata(lines: Sequence[ReconciledLine], itemized) -> dict:
+    """Totals per currency, states and the markdown preview the UI shows for a reconciliation."""
+    totals = reconciliation_totals(lines)
+    states = Counter(l.state for l in lines)
+    money = lambda v, cur: format_money(v, cur)  # noqa: E731
+    totals_md = _md_table(("currency", "lines", "matched", "planned", "expected debit", "debited",
+                           "difference"),
+                          ((t["currency"], t["lines"], t["matched"], money(t["planned"], t["currency"]),
+                            money(t["expected_debit"], t["currency"]), money(t["debited"], t["currency"]),
+                            money(t["difference"], t["currency"])) for t in totals))
+    lines_md = _md_table(("creator", "currency", "payout", "state", "planned", "debited", "difference",
+                          "reasons"),
+                         ((l.creator, l.currency, l.payout_id or "", l.state,
+                           money(l.planned_amount, l.currency), money(l.debited, l.currency),
+                           money(l.difference, l.currency), "; ".join(l.reasons)) for l in lines))
+    return {
+        "lines": len(lines),
+        "matched": sum(1 for l in lines if l.matched),
+        "listed_with_reason": sum(1 for l in lines if l.reasons),
+        "states": dict(sorted(states.items())),
+        "totals": dg.MetadataValue.json({t["currency"]: {
+            k: (money(v, t["currency"]) if k in ("planned", "expected_debit", "debited", "difference")
+                else v) for k, v in t.items() if k != "currency"} for t in totals}),
+        "debited_by_currency": {t["currency"]: money(t["debited"], t["currency"]) for t in totals},
+        "difference_by_currency": {t["currency"]: money(t["difference"], t["currency"]) for t in totals},
+        "preview": dg.MetadataValue.md(f"### Totals\n{totals_md}\n\n### Lines\n{lines_md}\n"),
+        "failed_payouts": dg.MetadataValue.md(_md_table(
+            ("creator", "currency", "payout", "failure code"),
+            ((l.creator, l.currency, l.payout_id, l.failure_code) for l in lines if l.state == "failed"))),
+        "itemized_month": dg.MetadataValue.md(_md_table(
+            ("creator", "month", "currency", "payouts", "paid", "in flight", "returned", "fees", "unreconciled"),
+            ((r.creator, r.month, r.currency, r.payouts, money(r.paid, r.currency),
+              money(r.in_flight, r.currency), money(r.returned, r.currency),
+              money(r.fees, r.currency), r.unreconciled) for r in itemized))),
+    }
+
+
 @dg.asset(
     key=PAYOUT_RECONCILIATION, group_name=GROUP, partitions_def=PARTITIONS, op_tags=PAYOUTS_TAGS,
     deps=[PAYOUT_PLAN, MART("fct_creator_payouts"), MART("fct_creator_balance_items")],
@@ -318,23 +385,8 @@ def payout_reconciliation(context: dg.AssetExecutionContext, warehouse: Warehous
     out = plan_dir(load_settings().output_dir, day)
     write_reconciliation(lines, out / "reconciliation.csv")
     write_itemized(itemized, out / "itemized.csv")
-    states = Counter(l.state for l in lines)
-    moved: Counter = Counter()
-    for l in lines:
-        moved[l.currency] += l.debited
     yield dg.MaterializeResult(metadata={
-        "lines": len(lines),
-        "matched": sum(1 for l in lines if l.matched),
-        "states": dict(sorted(states.items())),
-        "debited_by_currency": _money_by_currency(moved),
-        "failed_payouts": dg.MetadataValue.md(_md_table(
-            ("creator", "currency", "payout", "failure code"),
-            ((l.creator, l.currency, l.payout_id, l.failure_code) for l in lines if l.state == "failed"))),
-        "itemized_month": dg.MetadataValue.md(_md_table(
-            ("creator", "month", "currency", "payouts", "paid", "in flight", "returned", "fees", "unreconciled"),
-            ((r.creator, r.month, r.currency, r.payouts, format_money(r.paid, r.currency),
-              format_money(r.in_flight, r.currency), format_money(r.returned, r.currency),
-              format_money(r.fees, r.currency), r.unreconciled) for r in itemized))),
+        **reconciliation_metadata(lines, itemized),
         "reconciliation_csv": dg.MetadataValue.path(str(out / "reconciliation.csv")),
     })
     yield reconciliation_check(day, lines, journal_keys)

@@ -26,10 +26,11 @@ from pipelines.payouts.reconcile import ReconciledLine, itemize, reconcile
 from pipelines.payouts.stripe_io import stripe_client
 from pipelines.resources import StripeResource, WarehouseResource
 from pipelines.settings import load_settings
+from sensors.priority import priority_tags
 
 GROUP = "payouts"
-# DESIGN 8: payouts run at high priority (the same tags sensors.schedules.priority_tags gives)
-PAYOUTS_TAGS = {"dagster/priority": "5", "cashbook/priority": "high", "cashbook/area": "payouts"}
+# DESIGN 8: payouts run at high priority (sensors.priority)
+PAYOUTS_TAGS = priority_tags("high", "payouts")
 PARTITIONS = dg.DailyPartitionsDefinition(start_date="2026-01-01", end_offset=1)
 
 CREATOR_BALANCES = dg.AssetKey(["finance", "creator_balances"])

@@ -10,6 +10,7 @@ from pipelines.resources import StripeResource, WarehouseResource, default_resou
 from pipelines.settings import load_settings
 from pipelines.stripe.engine import SyncOptions, SyncResult, run_sync
 from pipelines.warehouse.url import parse_warehouse_url
+from sensors.priority import PAYMENTS_TAGS
 
 GROUP = "stripe_raw"
 
@@ -90,6 +91,7 @@ stripe_ingest = dg.define_asset_job(
     "stripe_ingest",
     selection=dg.AssetSelection.assets(*[spec.key for spec in SPECS]),
     description="Incremental Stripe ingestion of every object type into raw_stripe.",
+    tags=PAYMENTS_TAGS,
 )
 
 defs = dg.Definitions(assets=[stripe_raw_sync], jobs=[stripe_ingest], resources=default_resources())

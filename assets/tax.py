@@ -24,6 +24,7 @@ from assets.tax_bases import (MONEY_BOXES_1099K, convert_cross, dollars, nexus_s
 from assets.tax_warehouse import Warehouse, as_date, open_warehouse, restrict_schema
 from pipelines.money import to_major
 from pipelines.settings import load_settings
+from sensors.priority import TAX_TAGS
 from tax_forms import ecb, fire, iris, nexus, oss, oss_xml, summary, uk_vat
 from tax_forms.copy_b import copy_b_pdf
 from tax_forms.digital_services import CountrySales, liability_report, load_rules
@@ -639,10 +640,11 @@ def digital_services_liability(context: dg.AssetExecutionContext, tax_config: Ta
 TAX_ASSETS = [ecb_rates, tax_profiles, tax_1099k, tax_1099nec, eu_oss_return, uk_vat_return, us_nexus,
               digital_services_liability]
 
-tax_year_job = dg.define_asset_job("tax_year_files", selection=[tax_1099k, tax_1099nec], partitions_def=YEARLY)
+tax_year_job = dg.define_asset_job("tax_year_files", selection=[tax_1099k, tax_1099nec], partitions_def=YEARLY,
+                                   tags=TAX_TAGS)
 tax_quarter_job = dg.define_asset_job("tax_quarter_files", selection=[eu_oss_return, uk_vat_return,
                                                                       digital_services_liability],
-                                      partitions_def=QUARTERLY)
+                                      partitions_def=QUARTERLY, tags=TAX_TAGS)
 
 
 

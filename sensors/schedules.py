@@ -20,19 +20,10 @@ import dagster as dg
 
 from assets.reports import ANNUAL, MONTHLY, annual_report_asset, creator_statements_asset, monthly_report_asset
 
-# `dagster/priority`: a higher number is dequeued first (DESIGN 8).
-PRIORITY = {"critical": "10", "high": "5", "medium": "0", "low": "-5", "batch": "-10"}
-
-
-def priority_tags(level: str, area: str) -> dict[str, str]:
-    return {"dagster/priority": PRIORITY[level], "cashbook/priority": level, "cashbook/area": area}
-
-
-PAYMENTS_TAGS = priority_tags("critical", "payments")
-PAYOUTS_TAGS = priority_tags("high", "payouts")
-TAX_TAGS = priority_tags("medium", "tax")
-ANALYTICS_TAGS = priority_tags("low", "analytics")
-BULK_TAGS = priority_tags("batch", "bulk")
+# `dagster/priority`: a higher number is dequeued first (DESIGN 8); defined in sensors.priority
+# so the asset modules that define jobs can import it without importing this module.
+from sensors.priority import (ANALYTICS_TAGS, BULK_TAGS, PAYMENTS_TAGS, PAYOUTS_TAGS,  # noqa: E402,F401
+                              PRIORITY, TAX_TAGS, priority_tags)
 
 REFRESH_GROUPS = ("stripe_raw", "dbt_staging", "dbt_intermediate", "dbt_marts", "dbt_reference")
 

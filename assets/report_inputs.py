@@ -18,9 +18,11 @@ from pipelines.warehouse.url import parse_warehouse_url
 from reports.model import (CohortCell, CreatorStatementData, ForecastAccuracy, ForecastData, ForecastPoint,
                            NotAvailable, PayoutSummary, QualityCheck, RevenueMonth, RiskRate, StatementLine,
                            SubscriptionMonth, TopCreator, payout_summaries, rows_from)
+from reports.statements import statement_totals
 
 MARTS = "marts"
 FINANCE = "finance"
+STATEMENTS_MART = "fct_creator_statements_monthly"
 MADE_STATUSES = ("paid", "pending", "in_transit")  # failed and canceled payouts moved no money
 
 
@@ -116,9 +118,10 @@ class TopCreators:
 
 
 def top_creators(reader: MartReader, first: date, last: date, reporting_currency: str) -> TopCreators:
-    """Creators' earnings over [first, last] in the reporting currency. The earnings mart holds the
-    platform's settlement currency; rows in any other currency are counted in a note, never
-    converted or added here."""
+    """Creators' earnings over [first, last], ranked by the reporting-currency equivalent of every
+    settlement currency (the earnings mart's `_reporting` columns: each balance transaction's own
+    conversion), with the gross in each native currency beside it. Creator-months whose
+    conversion is missing (no rate yet) are left out of the ranking and counted in a note."""
     for name in ("fct_creator_earnings_monthly", "dim_creators"):
         if na := _missing(reader, MARTS, name):
             return TopCreators(na)
@@ -127,19 +130,22 @@ def top_creators(reader: MartReader, first: date, last: date, reporting_currency
     tiers_join = (f"left join {MARTS}.dim_creator_tiers_monthly t on t.creator_account_id = e.creator_account_id "
                   f"and t.month = {_d(last)}") if has_tiers else ""
     subscribers = "coalesce(t.active_subscribers_at_start, 0)" if has_tiers else "0"
+    period = (f"month between {_d(first)} and {_d(last)} and reporting_currency = '{cur}' "
+              "and net_earnings_reporting is not null")
     rows = reader.rows(f"""
         with e as (
-            select creator_account_id, sum(gross_volume) as gross_volume_reporting,
-                   sum(commission) as commission_reporting, sum(net_earnings) as net_earnings_reporting,
-                   max(month) as last_month
+            select creator_account_id, sum(gross_volume_reporting) as gross_volume_reporting,
+                   sum(commission_reporting) as commission_reporting,
+                   sum(net_earnings_reporting) as net_earnings_reporting, max(month) as last_month
             from {MARTS}.fct_creator_earnings_monthly
-            where month between {_d(first)} and {_d(last)} and currency = '{cur}'
+            where {period}
             group by creator_account_id
         ),
         tier as (
-            select creator_account_id, commission_tier, month
+            select creator_account_id, month, max(commission_tier) as commission_tier
             from {MARTS}.fct_creator_earnings_monthly
-            where month between {_d(first)} and {_d(last)} and currency = '{cur}'
+            where {period}
+            group by creator_account_id, month
         )
         select e.creator_account_id, coalesce(d.business_name, e.creator_account_id) as creator_name,
                coalesce(tier.commission_tier, 'standard') as tier, '{cur}' as reporting_currency,
@@ -150,11 +156,21 @@ def top_creators(reader: MartReader, first: date, last: date, reporting_currency
         left join tier on tier.creator_account_id = e.creator_account_id and tier.month = e.last_month
         {tiers_join}
         order by e.gross_volume_reporting desc, e.creator_account_id""")
-    other = reader.rows(f"""
+    native: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for r in reader.rows(f"""
+            select creator_account_id, currency, sum(gross_volume) as gross_volume
+            from {MARTS}.fct_creator_earnings_monthly where {period}
+            group by creator_account_id, currency order by creator_account_id, currency"""):
+        native[r["creator_account_id"]].append((r["currency"], int(r["gross_volume"])))
+    for r in rows:
+        r["gross_volume_native"] = tuple(native.get(r["creator_account_id"], ()))
+    missing = reader.rows(f"""
         select currency, count(*) as n from {MARTS}.fct_creator_earnings_monthly
-        where month between {_d(first)} and {_d(last)} and currency <> '{cur}' group by currency order by currency""")
-    notes = [f"{r['n']} creator-month row(s) settled in {r['currency']} are not in the {cur} ranking"
-             for r in other]
+        where month between {_d(first)} and {_d(last)}
+          and (net_earnings_reporting is null or reporting_currency <> '{cur}')
+        group by currency order by currency""")
+    notes = [f"{r['n']} creator-month row(s) in {r['currency']} have no {cur} conversion yet and are not ranked"
+             for r in missing]
     return TopCreators(rows_from(TopCreator, rows), notes)
 
 
@@ -252,15 +268,14 @@ class Statements:
 
 
 def creator_statements(reader: MartReader, month: date) -> Statements:
-    """One statement per creator and settlement currency for `month`, from
-    fct_creator_earnings_monthly (signs turned into the magnitudes the statement shows).
-
-    Payouts are what the platform sent the creator (earnings_transferred + bonuses, in the same
-    currency), so previous balance + net - payouts is what the platform still owes them: the
-    balance carried forward of one month is the previous balance of the next. A month where
-    dispute reversals exceed losses (disputes > 0) credits the excess as an itemised line in
-    bonuses, so net still equals the mart's net_earnings."""
-    for name in ("fct_creator_earnings_monthly", "dim_creators"):
+    """One statement per creator and balance currency for `month`, from
+    fct_creator_statements_monthly: the creator's own Stripe account, so the previous balance is
+    the account's balance when the month began, payouts are what went to the bank, and the
+    balance carried forward is the account's balance at the month's end (to the minor unit, and
+    the previous balance of the next month). Signed mart amounts become the magnitudes the
+    statement shows; what goes the other way (a dispute won back, a failed payout returned) is an
+    itemised adjustment, so net and the carried balance still equal the mart's."""
+    for name in (STATEMENTS_MART, "dim_creators"):
         if na := _missing(reader, MARTS, name):
             return Statements(na)
     has_tiers = reader.has_table(MARTS, "dim_creator_tiers_monthly")
@@ -268,45 +283,52 @@ def creator_statements(reader: MartReader, month: date) -> Statements:
     tiers_join = (f"left join {MARTS}.dim_creator_tiers_monthly t on t.creator_account_id = e.creator_account_id "
                   "and t.month = e.month") if has_tiers else ""
     rows = reader.rows(f"""
-        with prior as (
-            select creator_account_id, currency,
-                   sum(net_earnings - earnings_transferred - bonuses) as previous_balance
-            from {MARTS}.fct_creator_earnings_monthly
-            where month < {_d(month)}
-            group by creator_account_id, currency
-        )
         select e.*, coalesce(d.business_name, e.creator_account_id) as creator_name,
-               coalesce(p.previous_balance, 0) as previous_balance, {subscribers} as active_subscribers
-        from {MARTS}.fct_creator_earnings_monthly e
+               e.opening_balance as previous_balance, {subscribers} as active_subscribers
+        from {MARTS}.{STATEMENTS_MART} e
         left join {MARTS}.dim_creators d on d.creator_account_id = e.creator_account_id
-        left join prior p on p.creator_account_id = e.creator_account_id and p.currency = e.currency
         {tiers_join}
         where e.month = {_d(month)}
         order by e.creator_account_id, e.currency""")
     per_creator: dict[str, int] = defaultdict(int)
     for r in rows:
         per_creator[r["creator_account_id"]] += 1
-    notes = [f"{acct} has earnings in {n} currencies: one statement each" for acct, n in per_creator.items() if n > 1]
-    return Statements([statement_from_row(r, month, multi=per_creator[r["creator_account_id"]] > 1) for r in rows],
-                      notes)
+    notes = [f"{acct} has a balance in {n} currencies: one statement each" for acct, n in per_creator.items() if n > 1]
+    statements = [statement_from_row(r, month, multi=per_creator[r["creator_account_id"]] > 1) for r in rows]
+    for s in statements:
+        if s.closing_balance is not None and statement_totals(s).balance_carried_forward != s.closing_balance:
+            notes.append(f"{s.creator_account_id}: carried balance differs from the account's balance "
+                         f"{s.closing_balance} {s.currency}")
+    return Statements(statements, notes)
 
 
 def statement_from_row(r: dict[str, Any], month: date, *, multi: bool = False) -> CreatorStatementData:
-    """One earnings-mart row (plus creator_name, previous_balance, active_subscribers) as a
-    statement: refunds, disputes and fees become positive deductions."""
+    """One statements-mart row (plus creator_name, previous_balance, active_subscribers) as a
+    statement: refunds, disputes and fees become positive deductions, payouts a positive amount;
+    the parts that go the other way are itemised adjustments."""
     disputes = int(r["disputes"])
     refunds = int(r["refunds"])
-    fees = int(r["stripe_fees"])
+    fees = int(r["processing_fees"])
+    payouts = int(r["payouts"])
     bonuses = int(r["bonuses"])
     lines = []
     if disputes > 0:
-        lines.append(StatementLine(month, disputes, "Dispute reversals exceeding losses, credited"))
+        lines.append(StatementLine(month, disputes, "Disputes won back exceeding losses, credited"))
     if refunds > 0:
         lines.append(StatementLine(month, refunds, "Failed refunds exceeding refunds, credited"))
     if fees < 0:
         lines.append(StatementLine(month, -fees, "Processing fees returned, credited"))
-    credits = max(disputes, 0) + max(refunds, 0) + max(-fees, 0)
+    if payouts < 0:
+        lines.append(StatementLine(month, -payouts, "Failed payouts returned to the balance"))
+    if bonuses < 0:
+        lines.append(StatementLine(month, bonuses, "Bonuses reversed"))
+    other = int(r.get("adjustments") or 0)
+    if other:
+        lines.append(StatementLine(month, other, "Other balance adjustments"))
+    adjustments = (other + max(disputes, 0) + max(refunds, 0) + max(-fees, 0) + max(-payouts, 0)
+                   + min(bonuses, 0))
     account = r["creator_account_id"]
+    closing = r.get("closing_balance")
     return CreatorStatementData(
         creator_account_id=f"{account}_{r['currency']}" if multi else account,
         creator_name=r["creator_name"] or account,
@@ -320,8 +342,10 @@ def statement_from_row(r: dict[str, Any], month: date, *, multi: bool = False) -
         disputes=max(-disputes, 0),
         fees=max(fees, 0),
         commission=int(r["commission"]),
-        bonuses=bonuses + credits if bonuses + credits >= 0 else 0,
-        payouts=int(r["earnings_transferred"]) + bonuses,
+        bonuses=max(bonuses, 0),
+        payouts=max(payouts, 0),
+        adjustments=adjustments,
+        closing_balance=None if closing is None else int(closing),
         active_subscribers=int(r["active_subscribers"]),
         lines=tuple(lines),
     )

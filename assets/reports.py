@@ -52,7 +52,7 @@ def _mart(name: str) -> dg.AssetKey:
 REPORT_DEPS = [_mart(n) for n in (
     "fct_revenue_monthly", "subscription_metrics_monthly", "cohort_retention", "fct_creator_earnings_monthly",
     "dim_creators", "dim_creator_tiers_monthly", "fct_payout_reconciliation_itemized", "fct_creator_payouts")]
-STATEMENT_DEPS = [_mart(n) for n in ("fct_creator_earnings_monthly", "dim_creators", "dim_creator_tiers_monthly")]
+STATEMENT_DEPS = [_mart(n) for n in ("fct_creator_statements_monthly", "dim_creators", "dim_creator_tiers_monthly")]
 
 
 def month_of(partition_key: str) -> date:
@@ -222,7 +222,8 @@ def statements_preview(statements, limit: int = 20) -> str:
     key=["reports", "creator_statements"], group_name=GROUP, partitions_def=MONTHLY, deps=STATEMENT_DEPS,
     kinds={"python", "pdf", "csv"}, owners=OWNERS,
     description="One statement per creator for the month (PDF and CSV): gross, refunds, disputes, fees, "
-                "commission at their tier, bonuses, net, transfers paid and the balance carried forward.",
+                "commission at their tier, bonuses, net, payouts to the bank and the balance carried forward, "
+                "in the currency of the creator's Stripe balance (which the carried balance equals).",
 )
 def creator_statements_asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()

@@ -222,7 +222,9 @@ class CohortCell(_Checked):
 @dataclass(frozen=True)
 class TopCreator(_Checked):
     """One creator's month (or year), from `marts.fct_creator_earnings_monthly` joined to
-    `marts.dim_creators`, in the reporting currency; the caller picks and orders the top N."""
+    `marts.dim_creators`: the `_reporting` columns summed over every settlement currency (the
+    ranking), and `gross_volume_native` the gross in each currency it settled in, as
+    ((currency, minor units), ...). The caller picks and orders the top N."""
 
     creator_account_id: str
     creator_name: str
@@ -232,6 +234,13 @@ class TopCreator(_Checked):
     commission_reporting: int = money_field()
     net_earnings_reporting: int = money_field()
     active_subscribers: int = count_field(default=0)
+    gross_volume_native: tuple[tuple[str, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        native = tuple((_currency("TopCreator", "gross_volume_native", c),
+                        _minor("TopCreator", "gross_volume_native", v)) for c, v in self.gross_volume_native)
+        object.__setattr__(self, "gross_volume_native", native)
 
 
 @dataclass(frozen=True)
@@ -383,10 +392,12 @@ class StatementLine(_Checked):
 
 @dataclass(frozen=True)
 class CreatorStatementData(_Checked):
-    """A creator's month, from `marts.fct_creator_earnings_monthly` (and `dim_creators`), all in
-    the creator's settlement `currency`. Deductions are positive amounts (refunds=1200 means 12.00
-    taken back); `previous_balance` may be negative. Net and the carried balance are worked out
-    by `statements.statement_totals`, not supplied."""
+    """A creator's month, from `marts.fct_creator_statements_monthly` (and `dim_creators`), all in
+    the currency of the creator's own Stripe balance. Deductions are positive amounts
+    (refunds=1200 means 12.00 taken back); `previous_balance` and `adjustments` are signed (what
+    the month credited or debited besides the named items). Net and the carried balance are
+    worked out by `statements.statement_totals`, not supplied; the mart's closing balance, when
+    given, is what the carried balance must equal (the account's balance at the month's end)."""
 
     creator_account_id: str
     creator_name: str
@@ -405,6 +416,8 @@ class CreatorStatementData(_Checked):
     active_subscribers: int = count_field(default=0)
     generated_at: datetime | None = None
     lines: tuple[StatementLine, ...] = ()
+    adjustments: int = money_field(default=0)
+    closing_balance: int | None = opt_money_field()
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -228,6 +228,11 @@ def cohort_section(cells: list[CohortCell] | NotAvailable, as_of: date, reportin
 
 # ---------------------------------------------------------------- creators
 
+def native_amounts(amounts: Sequence[tuple[str, int]]) -> str:
+    """'1,234.00 EUR + 56.00 USD': a creator's gross in each currency, never added together."""
+    return " + ".join(display(Money(v, c)) for c, v in amounts)
+
+
 def top_creators_section(rows: list[TopCreator] | NotAvailable, reporting_currency: str, limit: int = 10) -> Section:
     title = "Top creators"
     if isinstance(rows, NotAvailable):
@@ -240,10 +245,15 @@ def top_creators_section(rows: list[TopCreator] | NotAvailable, reporting_curren
     section = Section("top_creators", title)
     section.tables.append(Table(
         "top_creators", f"Top {len(top)} creators by gross volume ({cur})",
-        ["Rank", "Creator", "Account", "Tier", "Active subscribers", "Gross volume", "Commission", "Net earnings"],
+        ["Rank", "Creator", "Account", "Tier", "Active subscribers", "Gross volume", "Commission", "Net earnings",
+         "Gross volume (native)"],
         [[i + 1, r.creator_name, r.creator_account_id, r.tier, r.active_subscribers,
           Money(r.gross_volume_reporting, cur), Money(r.commission_reporting, cur),
-          Money(r.net_earnings_reporting, cur)] for i, r in enumerate(top)]))
+          Money(r.net_earnings_reporting, cur), native_amounts(r.gross_volume_native)]
+         for i, r in enumerate(top)]))
+    if any(len(r.gross_volume_native) > 1 or any(c != cur for c, _ in r.gross_volume_native) for r in top):
+        section.notes.append(f"Ranked by the {cur} equivalent of every settlement currency (each transaction's "
+                             "own conversion); the native column shows what settled in each currency.")
     section.charts.append(_chart("top_creators", "Top creators",
                                  charts.top_creators_bar([r.creator_name for r in top],
                                                          [r.gross_volume_reporting for r in top], cur)))

@@ -1,8 +1,9 @@
 """Monthly creator statements (issue 8 item 2): what a creator earned and was paid, PDF and CSV.
 
-net = gross - refunds - disputes - fees - commission + bonuses
+net = gross - refunds - disputes - fees - commission + bonuses + adjustments
 balance carried forward = previous balance + net - payouts
-All in the creator's settlement currency, integer minor units; nothing is converted.
+All in the currency of the creator's own Stripe balance, integer minor units; the carried balance
+is the balance of that account at the month's end (marts.fct_creator_statements_monthly).
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ class StatementTotals:
 
 
 def statement_totals(data: CreatorStatementData) -> StatementTotals:
-    net = data.gross - data.refunds - data.disputes - data.fees - data.commission + data.bonuses
+    net = (data.gross - data.refunds - data.disputes - data.fees - data.commission + data.bonuses
+           + data.adjustments)
     return StatementTotals(net=net, balance_carried_forward=data.previous_balance + net - data.payouts)
 
 
@@ -40,6 +42,7 @@ def statement_items(data: CreatorStatementData) -> list[tuple[str, int]]:
         ("Processing fees", -data.fees),
         (f"Platform commission ({data.tier} tier{rate})", -data.commission),
         ("Bonuses", data.bonuses),
+        *([("Other adjustments", data.adjustments)] if data.adjustments else []),
         ("Net earnings", totals.net),
         ("Payouts", -data.payouts),
         ("Balance carried forward", totals.balance_carried_forward),
@@ -55,9 +58,11 @@ def statement_report(data: CreatorStatementData) -> Report:
     items = statement_items(data)
     summary = Section("summary", f"Statement for {data.creator_name} ({data.creator_account_id})")
     summary.notes.append(
-        f"Tier {data.tier} with {data.active_subscribers:,} active subscribers at the start of the month; "
-        f"all amounts in {cur}. Net earnings = gross - refunds - disputes - fees - commission + bonuses; "
-        "balance carried forward = previous balance + net earnings - payouts.")
+        f"Tier {data.tier} with {data.active_subscribers:,} active subscribers at the start of the month. "
+        f"All amounts in {cur}, the currency of your Stripe balance. Gross sales exclude the VAT the "
+        "platform collects and remits; processing fees are the quoted price (card 2.9% + 30 cents). "
+        "Net earnings = gross - refunds - disputes - fees - commission + bonuses (+ adjustments); "
+        "balance carried forward = previous balance + net earnings - payouts to your bank.")
     summary.tables.append(Table("statement", "Summary", ["Item", "Amount"],
                                 [[label, Money(v, cur)] for label, v in items], total_rows=1))
     sections = [summary]

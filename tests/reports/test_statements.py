@@ -67,3 +67,29 @@ def test_negative_deduction_is_refused_with_its_field():
 def test_float_money_is_refused():
     with pytest.raises(ReportInputError, match=r"CreatorStatementData.gross: money must be integer"):
         CreatorStatementData("acct_x", "X", "standard", EUR_STATEMENT.month, "EUR", gross=12.5)
+
+
+def test_adjustments_move_net_and_show_as_their_own_line():
+    # a dispute won back (+15.00) and a failed payout returned (+25.00), as the mart itemises them:
+    # 250000 - 5000 - 1500 - 7550 - 12500 + 2000 + 4000 = 229450; 10000 + 229450 - 150000 = 89450
+    data = replace(EUR_STATEMENT, adjustments=4000)
+    totals = statement_totals(data)
+    assert (totals.net, totals.balance_carried_forward) == (229450, 89450)
+    from reports.statements import statement_csv
+    rows = list(csv.DictReader(io.StringIO(statement_csv(data))))
+    assert [r["item"] for r in rows][-4:] == ["Other adjustments", "Net earnings", "Payouts", "Balance carried forward"]
+    assert rows[-4]["amount"] == "40.00"
+    assert "Other adjustments" not in statement_csv(EUR_STATEMENT)
+
+
+def test_top_creators_rank_every_currency_and_show_native_amounts():
+    from reports.model import TopCreator
+    from reports.sections import top_creators_section
+    rows = [TopCreator("acct_eu", "Eu", "standard", "USD", 21000, 1050, 18000, 5,
+                       gross_volume_native=(("EUR", 15000), ("USD", 4600))),
+            TopCreator("acct_us", "Us", "standard", "USD", 20000, 1000, 17000, 5, gross_volume_native=(("USD", 20000),))]
+    table = top_creators_section(rows, "USD").tables[0]
+    assert [r[2] for r in table.rows] == ["acct_eu", "acct_us"]
+    assert table.rows[0][-1] == "150.00 EUR + 46.00 USD" and table.rows[1][-1] == "200.00 USD"
+    with pytest.raises(ReportInputError, match="gross_volume_native"):
+        TopCreator("acct_x", "X", "standard", "USD", 1, 0, 1, gross_volume_native=(("EUR", 1.5),))

@@ -101,10 +101,11 @@ def test_monthly_files_csv_pack_and_pdf(built):
     gross_usd, net_usd = wh.query(f"select sum(gross_volume_reporting), sum(platform_net_revenue_reporting) "
                                   f"from marts.fct_revenue_monthly where revenue_month = date '{month}'")[0]
     assert consolidated == (str(to_major(gross_usd, "USD")), str(to_major(net_usd, "USD")))
-    # top creators ranked by the earnings mart's gross
-    best = wh.query(f"select creator_account_id, gross_volume from marts.fct_creator_earnings_monthly "
-                    f"where month = date '{month}' and currency = 'USD' order by gross_volume desc, creator_account_id limit 1")[0]
-    assert best[0] in json.dumps(top[0]) and str(to_major(best[1], "USD")) in top[0].values()
+    # top creators ranked by the earnings mart's gross in USD, over every settlement currency
+    best = wh.query(f"select creator_account_id, sum(gross_volume_reporting) g from marts.fct_creator_earnings_monthly "
+                    f"where month = date '{month}' group by 1 order by g desc, creator_account_id limit 1")[0]
+    assert best[0] in json.dumps(top[0]) and str(to_major(int(best[1]), "USD")) in top[0].values()
+    assert top[0]["Gross volume (native)"]
     # the PDF: its text carries the headline figure, page 1 rendered is far from blank
     doc = pdfium.PdfDocument(str(pdf))
     text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
@@ -132,32 +133,55 @@ def test_monthly_quality_section_shows_the_dbt_tests(built):
 def test_statements_one_per_creator_and_net_as_the_mart(built):
     wh, out, month, _, results = built
     folder = out / "statements" / f"{month:%Y-%m}"
-    creators = wh.query(f"select creator_account_id, net_earnings from marts.fct_creator_earnings_monthly "
-                        f"where month = date '{month}' and currency = 'USD' order by creator_account_id")
+    creators = wh.query(f"select creator_account_id, currency, net_earnings from marts.fct_creator_statements_monthly "
+                        f"where month = date '{month}' order by creator_account_id")
     assert len(creators) > 5
+    assert len({c for c, _, _ in creators}) == len(creators)  # one balance currency each in this world
     assert len(list(folder.glob("*.pdf"))) == len(creators) == _meta(results[("creator_statements", f"{month:%Y-%m}")], "statements")
-    for account, net in creators:
-        rows = {r["item"]: int(r["amount_minor"]) for r in csv.DictReader(
-            (folder / f"statement_{account}_{month:%Y-%m}.csv").open())}
-        assert rows["Net earnings"] == net, account
-    doc = pdfium.PdfDocument(str(folder / f"statement_{creators[0][0]}_{month:%Y-%m}.pdf"))
-    assert format_money(creators[0][1], "USD") in doc[0].get_textpage().get_text_range()
+    for account, currency, net in creators:
+        rows = {r["item"]: r for r in csv.DictReader((folder / f"statement_{account}_{month:%Y-%m}.csv").open())}
+        assert int(rows["Net earnings"]["amount_minor"]) == net, account
+        assert rows["Net earnings"]["currency"] == currency
+    account, currency, net = creators[0]
+    doc = pdfium.PdfDocument(str(folder / f"statement_{account}_{month:%Y-%m}.pdf"))
+    assert format_money(net, currency) in doc[0].get_textpage().get_text_range()
 
 
-def test_statement_balance_carries_from_one_month_to_the_next(built):
+def _ledger_balance(wh, account: str, before: date) -> dict[str, int]:
+    """The connected account's balance: every balance transaction on it created before `before`."""
+    return {cur: int(n) for cur, n in wh.query(
+        f"select currency, sum(net) from marts.fct_balance_transactions "
+        f"where account_id = '{account}' and created_at < timestamp '{before} 00:00:00' group by 1")}
+
+
+def test_statement_balance_is_the_connected_accounts_balance_to_the_cent(built):
+    """The carried balance drifted when the statement subtracted the real Stripe fee while the
+    transfer withheld the list price (and read the platform's USD for a creator paid in, say,
+    AUD): now every creator's carried balance is their account's ledger balance, both months."""
     wh, out, month, before, _ = built
-    account = wh.query(f"select a.creator_account_id from marts.fct_creator_earnings_monthly a "
-                       f"join marts.fct_creator_earnings_monthly b on a.creator_account_id = b.creator_account_id "
-                       f"where a.month = date '{before}' and b.month = date '{month}' order by 1 limit 1")[0][0]
 
-    def items(m):
+    def items(m, account):
         path = out / "statements" / f"{m:%Y-%m}" / f"statement_{account}_{m:%Y-%m}.csv"
-        return {r["item"]: int(r["amount_minor"]) for r in csv.DictReader(path.open())}
-    assert items(before)["Balance carried forward"] == items(month)["Previous balance"]
-    # and that balance is the mart's: everything earned before minus everything sent
-    owed = wh.query(f"select sum(net_earnings - earnings_transferred - bonuses) from marts.fct_creator_earnings_monthly "
-                    f"where creator_account_id = '{account}' and month < date '{month}'")[0][0]
-    assert items(month)["Previous balance"] == owed
+        return {r["item"]: (int(r["amount_minor"]), r["currency"]) for r in csv.DictReader(path.open())}
+
+    for m in (before, month):
+        accounts = [a for (a,) in wh.query(f"select creator_account_id from marts.fct_creator_statements_monthly "
+                                           f"where month = date '{m}'")]
+        assert len(accounts) > 5
+        for account in accounts:
+            got = items(m, account)
+            carried, currency = got["Balance carried forward"]
+            assert _ledger_balance(wh, account, inputs.add_months(m, 1)) == {currency: carried}, account
+            assert got["Previous balance"][0] == _ledger_balance(wh, account, m).get(currency, 0), account
+    both = wh.query(f"select a.creator_account_id from marts.fct_creator_statements_monthly a "
+                    f"join marts.fct_creator_statements_monthly b on a.creator_account_id = b.creator_account_id "
+                    f"where a.month = date '{before}' and b.month = date '{month}' order by 1")
+    assert both
+    for (account,) in both:
+        assert items(before, account)["Balance carried forward"] == items(month, account)["Previous balance"]
+    # non-USD accounts are stated in their own currency
+    assert {c for (c,) in wh.query(f"select distinct currency from marts.fct_creator_statements_monthly "
+                                   f"where month = date '{month}'")} - {"USD"}
 
 
 def test_annual_report_totals_the_year(built):
@@ -184,16 +208,28 @@ def test_missing_marts_render_not_available(tmp_path, monkeypatch):
 
 def test_statement_from_row_turns_signed_mart_amounts_into_deductions():
     row = {"creator_account_id": "acct_1", "creator_name": "Ann", "commission_tier": "premium",
-           "commission_rate": Decimal("0.03"), "currency": "USD", "previous_balance": -500,
-           "gross_volume": 100_000, "refunds": -2_000, "disputes": 1_500, "stripe_fees": 3_200,
-           "commission": 3_000, "bonuses": 1_000, "earnings_transferred": 90_000, "active_subscribers": 1200}
+           "commission_rate": Decimal("0.03"), "currency": "AUD", "previous_balance": -500,
+           "gross_volume": 100_000, "refunds": -2_000, "disputes": 1_500, "processing_fees": 3_200,
+           "commission": 3_000, "bonuses": 1_000, "adjustments": -200, "net_earnings": 94_100,
+           "payouts": 91_000, "closing_balance": 2_600, "active_subscribers": 1200}
     s = inputs.statement_from_row(row, date(2026, 10, 1))
-    assert (s.gross, s.refunds, s.disputes, s.fees, s.commission) == (100_000, 2_000, 0, 3_200, 3_000)
-    # a net dispute reversal (+15.00) is credited with the bonus: 10.00 + 15.00
-    assert s.bonuses == 2_500 and s.lines[0].amount == 1_500
+    assert (s.gross, s.refunds, s.disputes, s.fees, s.commission, s.bonuses) == (100_000, 2_000, 0, 3_200, 3_000, 1_000)
+    # a dispute won back (+15.00) and the other adjustment (-2.00) are itemised adjustments: +13.00
+    assert s.adjustments == 1_300 and [line.amount for line in s.lines] == [1_500, -200]
     assert s.payouts == 91_000
     from reports.statements import statement_totals
     totals = statement_totals(s)
-    # mart net_earnings = 100000 - 2000 + 1500 - 3200 - 3000 + 1000 = 94300
-    assert totals.net == 94_300
-    assert totals.balance_carried_forward == -500 + 94_300 - 91_000
+    # mart net_earnings = 100000 - 2000 + 1500 - 3200 - 3000 + 1000 - 200 = 94100
+    assert totals.net == 94_100
+    assert totals.balance_carried_forward == -500 + 94_100 - 91_000 == s.closing_balance
+
+
+def test_statement_from_row_a_failed_payout_returned_is_an_adjustment():
+    row = {"creator_account_id": "acct_1", "creator_name": "Ann", "commission_tier": "standard",
+           "commission_rate": Decimal("0.05"), "currency": "EUR", "previous_balance": 0,
+           "gross_volume": 0, "refunds": 0, "disputes": 0, "processing_fees": 0, "commission": 0,
+           "bonuses": 0, "adjustments": 0, "payouts": -2_500, "closing_balance": 2_500, "active_subscribers": 0}
+    s = inputs.statement_from_row(row, date(2026, 10, 1))
+    assert (s.payouts, s.adjustments) == (0, 2_500)
+    from reports.statements import statement_totals
+    assert statement_totals(s).balance_carried_forward == 2_500

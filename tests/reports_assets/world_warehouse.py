@@ -13,7 +13,7 @@ from tests.dbt.raw_loader import load_world, load_world_ecb_rates
 REPORT_SELECTION = (
     "+fct_revenue_monthly", "+subscription_metrics_monthly", "+cohort_retention",
     "+fct_creator_earnings_monthly", "+dim_creators", "+dim_creator_tiers_monthly",
-    "+fct_payout_reconciliation_itemized", "+fct_creator_payouts",
+    "+fct_payout_reconciliation_itemized", "+fct_creator_payouts", "+fct_creator_statements_monthly",
 )
 
 

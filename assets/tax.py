@@ -76,6 +76,7 @@ class TaxConfig(dg.ConfigurableResource):
     oss_scheme: str = "non-union"
     oss_identification_state: str = ""
     oss_vat_number: str = "EU372000041"
+    oss_opted_in: bool = False   # Union scheme: opted to tax every cross-border sale where consumed
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "TaxConfig":
@@ -89,6 +90,8 @@ class TaxConfig(dg.ConfigurableResource):
             ("iris_header_csv", "CASHBOOK_IRIS_HEADER_CSV"), ("oss_scheme", "CASHBOOK_OSS_SCHEME"),
             ("oss_identification_state", "CASHBOOK_OSS_IDENTIFICATION_STATE"),
             ("oss_vat_number", "CASHBOOK_OSS_VAT_NUMBER")) if env.get(var)}
+        if env.get("CASHBOOK_OSS_OPTED_IN"):
+            extra["oss_opted_in"] = env["CASHBOOK_OSS_OPTED_IN"].lower() in ("1", "true", "yes")
         if env.get("CASHBOOK_FIRE_TEST_FILE"):
             extra["fire_test_file"] = env["CASHBOOK_FIRE_TEST_FILE"].lower() in ("1", "true", "yes")
         return cls(warehouse_url=settings.warehouse_url, output_dir=str(settings.output_dir),
@@ -434,9 +437,11 @@ def eu_oss_return(context: dg.AssetExecutionContext, tax_config: TaxConfig):
         rates = _ecb(wh)
         rows = _quarter_rows(wh, quarter)
         split = split_supplies(rows)
+        measure = _union_threshold_measure(wh, quarter, rates, tax_config)
         ret = oss.build_return(oss_supplies(split), quarter, rates, scheme=tax_config.oss_scheme,
                                identification_state=tax_config.oss_identification_state or None,
-                               vat_number=tax_config.oss_vat_number)
+                               vat_number=tax_config.oss_vat_number, opted_in=tax_config.oss_opted_in,
+                               **measure)
         table_rows = [("EU-OSS", quarter.label, "supply", r.member_state, "", r.rate, r.taxable_eur_cents,
                        r.vat_eur_cents, "EUR") for r in ret.rows]
         table_rows += [("EU-OSS", quarter.label, "correction", c.member_state, c.period, None, None, c.vat_eur_cents,
@@ -475,6 +480,24 @@ def eu_oss_return(context: dg.AssetExecutionContext, tax_config: TaxConfig):
         check_results=[dg.AssetCheckResult(check_name="rows_sum_to_invoices", passed=not problems,
                                            metadata={"mismatches": len(problems),
                                                      "first_mismatches": "\n".join(problems[:10]) or "none"})])
+
+
+def _union_threshold_measure(wh: Warehouse, quarter: oss.Quarter, rates: ecb.EcbRates,
+                             tax_config: TaxConfig) -> dict[str, int]:
+    """The EUR 10,000 measure of the Union scheme (art. 59c): cross-border B2C sales of the whole
+    previous year and of this year before the quarter, from the same mart rows the returns use."""
+    if tax_config.oss_scheme != "union" or tax_config.oss_opted_in or not tax_config.oss_identification_state:
+        return {}
+
+    def measure(quarters: list[oss.Quarter]) -> int:
+        return oss.cross_border_eur_cents(
+            {q: oss_supplies(split_supplies(_quarter_rows(wh, q))) for q in quarters},
+            tax_config.oss_identification_state, rates)
+
+    previous_year = [oss.Quarter(quarter.year - 1, q) for q in (1, 2, 3, 4)]
+    this_year_before = [oss.Quarter(quarter.year, q) for q in range(1, quarter.quarter)]
+    return {"previous_year_cross_border_eur_cents": measure(previous_year),
+            "current_year_before_period_eur_cents": measure(this_year_before)}
 
 
 def check_oss_sums(wh: Warehouse, quarter: oss.Quarter, rates: ecb.EcbRates) -> list[str]:

@@ -148,6 +148,20 @@ def _eur(rates: EcbRates, fx: dict, amount_minor: int, currency: str, period_end
     return to_eur_decimal(amount_minor, currency, rate)
 
 
+def cross_border_eur_cents(supplies_by_quarter: dict[Quarter, list[Supply]], home: str, rates: EcbRates) -> int:
+    """The art. 59c(1)(c) measure for the Union scheme: the value of B2C supplies of electronic
+    services to consumers in member states other than `home`, in euro cents, each quarter at the
+    ECB rate of its last day (as its OSS return converts), credit notes netted, never below zero."""
+    home = oss_country(home)
+    total = Decimal(0)
+    for quarter, supplies in supplies_by_quarter.items():
+        for s in supplies:
+            ms = oss_country(s.country)
+            if ms in EU_MEMBER_STATES and ms != home:
+                total += _eur(rates, {}, s.net_minor, s.currency, quarter.last_day)
+    return max(0, to_minor(total, "EUR"))
+
+
 def build_return(
     supplies: list[Supply],
     period: Quarter,

@@ -188,3 +188,30 @@ def test_monitoring_reports(tax_run):
     assert ds["countries"] > 0
     ds_nil = tax_run.metadata("2026-01-01", ("finance", "digital_services_liability"))
     assert ds_nil["countries"] == 0
+
+
+def test_union_scheme_threshold_measure_from_the_warehouse(tax_run):
+    """The Union scheme's EUR 10,000 measure for 2026-Q3, seen from Ireland: nothing in 2025 (the
+    world starts in 2026), and this year's Q1-Q2 equal to the Q2 return's taxable amounts outside
+    Ireland (Q1 is before the world), to a cent per rounded row."""
+    from assets import tax
+    from assets.tax_bases import oss_supplies, split_supplies
+    from assets.tax_warehouse import open_warehouse
+    from tax_forms import oss
+
+    config = tax.TaxConfig(warehouse_url=f"duckdb:///{tax_run.warehouse.path}", output_dir=str(tax_run.output),
+                           oss_scheme="union", oss_identification_state="IE")
+    with open_warehouse(config.warehouse_url) as wh:
+        rates = tax._ecb(wh)
+        measure = tax._union_threshold_measure(wh, oss.Quarter(2026, 3), rates, config)
+        q2 = oss.build_return(oss_supplies(split_supplies(tax._quarter_rows(wh, oss.Quarter(2026, 2)))),
+                              oss.Quarter(2026, 2), rates)
+    outside_ie = [r for r in q2.rows if r.member_state != "IE"]
+    assert outside_ie and not q2.corrections
+    assert measure["previous_year_cross_border_eur_cents"] == 0
+    assert abs(measure["current_year_before_period_eur_cents"] - sum(r.taxable_eur_cents for r in outside_ie)) \
+        <= len(outside_ie)
+    opted_in = tax.TaxConfig(warehouse_url=config.warehouse_url, output_dir=config.output_dir, oss_scheme="union",
+                             oss_identification_state="IE", oss_opted_in=True)
+    with open_warehouse(config.warehouse_url) as wh:
+        assert tax._union_threshold_measure(wh, oss.Quarter(2026, 3), rates, opted_in) == {}

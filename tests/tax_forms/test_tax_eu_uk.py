@@ -9,7 +9,7 @@ import pytest
 
 from tax_forms import ecb
 from tax_forms.location import decide, decide_all
-from tax_forms.oss import Quarter, Supply, build_return, supplies_from_rows
+from tax_forms.oss import Quarter, Supply, build_return, cross_border_eur_cents, supplies_from_rows
 from tax_forms.reverse_charge import split_b2b
 from tax_forms.uk_vat import UkPurchase, UkSale, build_return as build_uk
 from tax_forms.vat_rates import standard_rate
@@ -125,6 +125,19 @@ def test_union_scheme_threshold_and_domestic_sales():
     over = build_return(supplies, Quarter(2025, 1), RATES, scheme="union", identification_state="IE",
                         previous_year_cross_border_eur_cents=1_000_001)
     assert sorted(s for r in over.rows for s in r.sources) == ["s1", "s2", "s3"]
+
+
+def test_union_threshold_measure_counts_other_member_states_only():
+    # Q1 2025 at the ECB rate of 2025-03-31 (USD 1.0815), Q3 2025 at 2025-09-30 (USD 1.1703).
+    by_quarter = {
+        Quarter(2025, 1): [Supply("s1", "DE", "2025-01-05", 1_081_500, "USD"),   # USD 10,815.00 = EUR 10,000.00
+                           Supply("s2", "IE", "2025-02-01", 500_000, "EUR"),     # home state: not cross-border
+                           Supply("s3", "US", "2025-02-02", 900_000, "EUR")],    # outside the EU
+        Quarter(2025, 3): [Supply("s4", "GR", "2025-07-10", 117_030, "USD"),     # EL, USD 1,170.30 = EUR 1,000.00
+                           Supply("cn1", "DE", "2025-08-01", -50_000, "EUR")],   # credit note nets the measure
+    }
+    assert cross_border_eur_cents(by_quarter, "IE", RATES) == 1_000_000 + 100_000 - 50_000
+    assert cross_border_eur_cents({Quarter(2025, 3): [Supply("cn2", "DE", "2025-08-01", -5, "EUR")]}, "IE", RATES) == 0
 
 
 def test_reverse_charge_split():

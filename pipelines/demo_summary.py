@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from pipelines.catalog import OBJECT_TYPES
@@ -63,6 +64,88 @@ def _headlines(reporting: str) -> list[str]:
     return lines
 
 
+def _pct(num: int, den: int) -> str:
+    """An exact share as a percentage with three decimals (half-up)."""
+    if not den:
+        return "n/a"
+    return f"{(Decimal(num) * 100 / Decimal(den)).quantize(Decimal('0.001'), ROUND_HALF_UP)}%"
+
+
+def _forecast(reporting: str) -> list[str]:
+    """Platform net revenue: the chosen model, its backtest MASE, next month's point and 80% band."""
+    from pipelines.forecasting.inputs import PLATFORM_NET_REVENUE as name
+    nxt = _query("select month, point, lower_80, upper_80, model from finance.revenue_forecast "
+                 f"where series = '{name}' order by month limit 1")
+    if not nxt:
+        return ["not built (finance.revenue_forecast)"]
+    month, point, low, high, model = nxt[0]
+    mase = _query(f"select horizon, mase from finance.forecast_backtest where series = '{name}' "
+                  f"and model = '{model}' order by horizon")
+    scores = [(h, m) for h, m in mase or [] if m is not None]
+    accuracy = "no backtest"
+    if scores:
+        mean = sum(m for _, m in scores) / len(scores)
+        accuracy = f"MASE {scores[0][1]:.2f} one month ahead, {mean:.2f} over 1-{scores[-1][0]} months"
+    return [f"platform net revenue, model {model}: {accuracy}",
+            f"{month:%Y-%m}: {format_money(int(point), reporting)} "
+            f"(80% interval {format_money(int(low), reporting)} to {format_money(int(high), reporting)})"]
+
+
+def _fraud() -> list[str]:
+    lines = []
+    auc = _query("select value from finance.fraud_model_report where metric = 'auc'")
+    rate = _query("select month, fraud, charges, goal from finance.platform_fraud_rate "
+                  "where charges > 0 order by month desc limit 1")
+    if auc is None and rate is None:
+        return ["not built (finance.charge_fraud_scores)"]
+    if auc and auc[0][0] is not None:
+        lines.append(f"model test AUC {auc[0][0]:.3f}")
+    if rate:
+        month, fraud, charges, goal = rate[0]
+        goal = Decimal("0.001") if goal is None else Decimal(str(goal))  # DESIGN: 0.1%
+        verdict = "meets" if Decimal(int(fraud)) < goal * int(charges) else "misses"
+        lines.append(f"platform fraud rate {month:%Y-%m}: {_pct(int(fraud), int(charges))} "
+                     f"({int(fraud)} of {int(charges):,} charges; {verdict} the {(goal * 100).normalize()}% goal)")
+    flagged = _query("select status, count(*) from finance.creator_risk "
+                     "where month = (select max(month) from finance.creator_risk) and status <> 'ok' "
+                     "group by status order by status")
+    if flagged is not None:
+        text = ", ".join(f"{n} {status}" for status, n in flagged) or "none"
+        lines.append(f"creators flagged in the latest month: {text}")
+    return lines
+
+
+def _payouts() -> list[str]:
+    day = _query("select max(plan_date) from finance.payout_plan_totals")
+    if not day or day[0][0] is None:
+        return ["no payout plan yet (finance.payout_plan)"]
+    d = day[0][0]
+    totals = _query("select currency, lines, amount from finance.payout_plan_totals "
+                    f"where plan_date = date '{d:%Y-%m-%d}' order by amount desc, currency") or []
+    lines_n = sum(int(n) for _, n, _ in totals)
+    shown = ", ".join(format_money(int(a), c) for c, _, a in totals[:4])
+    more = f" and {len(totals) - 4} more currencies" if len(totals) > 4 else ""
+    out = [f"plan {d:%Y-%m-%d}: {lines_n} payouts in {len(totals)} currencies: {shown or 'nothing to pay'}{more}"]
+    holds = _query("select reason, count(*) from finance.payout_plan_exclusions "
+                   f"where plan_date = date '{d:%Y-%m-%d}' group by reason order by count(*) desc, reason")
+    if holds:
+        out.append("held: " + ", ".join(f"{n} {reason}" for reason, n in holds))
+    return out
+
+
+def _tax_files(output_dir: Path) -> list[str]:
+    root = output_dir / "tax"
+    if not root.is_dir():
+        return ["none written yet"]
+    out = []
+    for period in sorted(p for p in root.iterdir() if p.is_dir()):
+        files = sorted(p.name for p in period.rglob("*") if p.is_file())
+        if files:
+            names = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+            out.append(f"{period.name}: {names}")
+    return out or ["none written yet"]
+
+
 def _files(output_dir: Path) -> list[str]:
     if not output_dir.exists():
         return []
@@ -87,6 +170,11 @@ def print_summary(*, clock: datetime, elapsed_s: float) -> None:
     if headlines:
         print("\nHeadlines:")
         for line in headlines:
+            print(f"  {line}")
+    for title, lines in (("Forecast", _forecast(settings.reporting_currency)), ("Fraud", _fraud()),
+                         ("Payouts", _payouts()), ("Tax files", _tax_files(settings.output_dir))):
+        print(f"\n{title}:")
+        for line in lines:
             print(f"  {line}")
     files = _files(settings.output_dir)
     if files:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -213,13 +213,17 @@ def risk(reader: MartReader, month: date) -> list[RiskRate] | NotAvailable:
 
 
 def forecast(reader: MartReader, reporting_currency: str) -> ForecastData | NotAvailable:
-    """The forecast series in the reporting currency (name containing its code), with the chosen
-    model's backtest; the history is the series' own months before the first forecast month."""
+    """The platform net revenue forecast (`platform_net_revenue`, in the reporting currency by
+    construction; else a series whose name carries the currency code), with the chosen model's
+    backtest; the history is the series' own months before the first forecast month."""
+    from pipelines.forecasting.inputs import PLATFORM_NET_REVENUE
+
     for name in ("revenue_forecast", "forecast_backtest"):
         if na := _missing(reader, FINANCE, name):
             return na
     series = [r["series"] for r in reader.rows(f"select distinct series from {FINANCE}.revenue_forecast order by series")]
-    mine = [s for s in series if reporting_currency.lower() in s.lower()]
+    mine = [s for s in series if s == PLATFORM_NET_REVENUE] or \
+        [s for s in series if reporting_currency.lower() in s.lower()]
     if not mine:
         return NotAvailable(f"no forecast series in {reporting_currency}")
     name = mine[0]
@@ -229,9 +233,24 @@ def forecast(reader: MartReader, reporting_currency: str) -> ForecastData | NotA
     model = points[0]["model"]
     accuracy = reader.rows(f"select * from {FINANCE}.forecast_backtest where series = '{_quote(name)}' "
                            f"and model = '{_quote(model)}' order by horizon")
+    history: list[dict[str, Any]] = []
+    first = _as_day(points[0]["month"])
+    if name == PLATFORM_NET_REVENUE and reader.has_table(MARTS, "fct_revenue_monthly"):
+        history = reader.rows(f"""
+            select revenue_month as month, sum(platform_net_revenue_reporting) as value
+            from {MARTS}.fct_revenue_monthly
+            where revenue_month >= {_d(add_months(first, -12))} and revenue_month < {_d(first)}
+            group by revenue_month order by revenue_month""")
+        history = [h for h in history if h["value"] is not None]
     return ForecastData(series=name, model=model, currency=reporting_currency,
+                        history_months=tuple(_as_day(h["month"]) for h in history),
+                        history_values=tuple(int(h["value"]) for h in history),
                         points=tuple(rows_from(ForecastPoint, points)),
                         accuracy=tuple(rows_from(ForecastAccuracy, accuracy)))
+
+
+def _as_day(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _quote(text: str) -> str:

@@ -233,3 +233,26 @@ def test_statement_from_row_a_failed_payout_returned_is_an_adjustment():
     assert (s.payouts, s.adjustments) == (0, 2_500)
     from reports.statements import statement_totals
     assert statement_totals(s).balance_carried_forward == 2_500
+
+
+def test_forecast_section_reads_the_platform_net_revenue_series(tmp_path):
+    """The forecast assets name the series `platform_net_revenue` (in the reporting currency);
+    the report looked for a name holding 'usd' and never found one."""
+    import duckdb
+    db = tmp_path / "f.duckdb"
+    with duckdb.connect(str(db)) as c:
+        c.execute("create schema finance; create schema marts")
+        c.execute("create table finance.revenue_forecast as select * from (values "
+                  "('mrr', date '2026-11-01', 5, 4, 6, 3, 7, 'naive'), "
+                  "('platform_net_revenue', date '2026-11-01', 1000, 900, 1100, 800, 1200, 'ets')) "
+                  "t(series, month, point, lower_80, upper_80, lower_95, upper_95, model)")
+        c.execute("create table finance.forecast_backtest as select * from (values "
+                  "('platform_net_revenue', 'ets', 1, 0.8, 5.0, 0.8, 0.95, 10)) "
+                  "t(series, model, horizon, mase, mape, coverage_80, coverage_95, n_origins)")
+        c.execute("create table marts.fct_revenue_monthly as select * from (values "
+                  "(date '2026-09-01', 'USD', 400), (date '2026-10-01', 'USD', 500), (date '2026-10-01', 'EUR', 100), "
+                  "(date '2026-11-01', 'USD', 7)) t(revenue_month, currency, platform_net_revenue_reporting)")
+    got = inputs.forecast(inputs.MartReader(f"duckdb:///{db}"), "USD")
+    assert (got.series, got.model, got.points[0].point, got.accuracy[0].mase) == \
+        ("platform_net_revenue", "ets", 1000, Decimal("0.8"))
+    assert got.history_months == (date(2026, 9, 1), date(2026, 10, 1)) and got.history_values == (400, 600)

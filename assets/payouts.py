@@ -248,7 +248,8 @@ def execute_payout_plan(context: dg.OpExecutionContext, config: PayoutExecuteCon
     """Create the day's planned payouts on the connected accounts, each with its idempotency key,
     the intent committed to finance.payout_journal before each call."""
     day = date.fromisoformat(config.date)
-    with W.Warehouse(warehouse.resolved_url()) as wh, \
+    # wait, as the command does, while another process has the DuckDB file or the lock
+    with W.Warehouse(warehouse.resolved_url(), lock_wait=600.0) as wh, \
             (W.execution_lock(wh) if config.execute else nullcontext()):
         # the same journal and lock as `cashbook payouts execute`: neither pays what the other did
         lines = W.read_plan_lines(wh, day)

@@ -27,6 +27,8 @@ def register(subparsers) -> None:
     plan = sub.add_parser("plan", help="build the payout plan for a date")
     plan.add_argument("--date", required=True, type=date.fromisoformat)
     plan.add_argument("--inputs", type=Path, help="plan inputs as JSON (instead of the warehouse)")
+    plan.add_argument("--plan-version", type=int, default=1,
+                      help="bump to plan a deliberate second payout for a day already executed")
     plan.add_argument("--output-dir", type=Path, help="default: $CASHBOOK_OUTPUT_DIR")
     plan.set_defaults(func=cmd_plan)
 
@@ -44,18 +46,31 @@ def register(subparsers) -> None:
 
 
 def cmd_plan(args) -> int:
+    from .config import PayoutRules
     from .plan import build_plan
     from .plan_io import plan_dir, read_inputs, write_plan
 
-    if args.inputs is None:
-        print("cashbook payouts plan needs the warehouse marts (creator balances), which are not "
-              "built yet; pass --inputs FILE.json to plan from plain inputs", file=sys.stderr)
-        return 2
-    inputs = read_inputs(args.inputs)
-    if inputs.day != args.date:
-        print(f"--date {args.date} but the inputs are for {inputs.day}", file=sys.stderr)
-        return 2
-    plan = build_plan(inputs)
+    rules = PayoutRules(plan_version=args.plan_version)
+    if args.inputs is not None:
+        inputs = read_inputs(args.inputs)
+        if inputs.day != args.date:
+            print(f"--date {args.date} but the inputs are for {inputs.day}", file=sys.stderr)
+            return 2
+        plan = build_plan(inputs, rules)
+    else:
+        # from the payout marts, like the finance/payout_plan asset, and stored where the
+        # payout_execute job reads it (finance.payout_plan)
+        from .warehouse import Warehouse, read_plan_inputs, write_plan_tables
+
+        with Warehouse(load_settings().warehouse_url, lock_wait=LOCK_WAIT_S) as wh:
+            if not wh.table_exists("marts", "fct_creator_balances"):
+                print("the warehouse has no payout marts (marts.fct_creator_balances): build them "
+                      "(make demo, or dbt) or pass --inputs FILE.json", file=sys.stderr)
+                return 2
+            inputs, _notes = read_plan_inputs(wh, args.date,
+                                              lookback_days=rules.failed_payout_lookback_days)
+            plan = build_plan(inputs, rules)
+            write_plan_tables(wh, plan)
     out = plan_dir(args.output_dir or load_settings().output_dir, args.date)
     paths = write_plan(plan, out)
     print(f"payout plan {args.date} (version {plan.plan_version}): {len(plan.lines)} lines, "

@@ -58,9 +58,9 @@ def test_bad_plan_file_names_row_and_column(tmp_path):
         read_plan_lines(path)
 
 
-def test_plan_without_warehouse_or_inputs_says_so(env, capsys):
+def test_plan_without_payout_marts_or_inputs_says_so(env, capsys):
     assert main(["payouts", "plan", "--date", "2026-11-27"]) == 2
-    assert "needs the warehouse" in capsys.readouterr().err
+    assert "the warehouse has no payout marts" in capsys.readouterr().err
 
 
 def test_plan_dry_run_execute_twice_reconcile(env, sandbox, capsys):

@@ -76,6 +76,7 @@ class TaxConfig(dg.ConfigurableResource):
     oss_scheme: str = "non-union"
     oss_identification_state: str = ""
     oss_vat_number: str = "EU372000041"
+    uk_purchases_csv: str = ""   # the platform's UK purchases (boxes 4 and 7), from the books
     oss_opted_in: bool = False   # Union scheme: opted to tax every cross-border sale where consumed
 
     @classmethod
@@ -89,7 +90,8 @@ class TaxConfig(dg.ConfigurableResource):
             ("payer_phone", "CASHBOOK_PAYER_PHONE"), ("transmitter_tcc", "CASHBOOK_FIRE_TCC"),
             ("iris_header_csv", "CASHBOOK_IRIS_HEADER_CSV"), ("oss_scheme", "CASHBOOK_OSS_SCHEME"),
             ("oss_identification_state", "CASHBOOK_OSS_IDENTIFICATION_STATE"),
-            ("oss_vat_number", "CASHBOOK_OSS_VAT_NUMBER")) if env.get(var)}
+            ("oss_vat_number", "CASHBOOK_OSS_VAT_NUMBER"),
+            ("uk_purchases_csv", "CASHBOOK_UK_PURCHASES_CSV")) if env.get(var)}
         if env.get("CASHBOOK_OSS_OPTED_IN"):
             extra["oss_opted_in"] = env["CASHBOOK_OSS_OPTED_IN"].lower() in ("1", "true", "yes")
         if env.get("CASHBOOK_FIRE_TEST_FILE"):
@@ -532,13 +534,16 @@ def uk_vat_return(context: dg.AssetExecutionContext, tax_config: TaxConfig):
         split = split_supplies(_quarter_rows(wh, quarter))
         gb_rows = split.by_country.get("GB", [])
         sales = uk_sales(gb_rows, rates)
-        ret = uk_vat.build_return(period_key, [uk_vat.UkSale(s, n, v) for s, n, v in sales], [])
+        purchases = (uk_vat.purchases_from_csv(Path(tax_config.uk_purchases_csv).read_text(), quarter.first_day,
+                                               quarter.last_day) if tax_config.uk_purchases_csv else [])
+        ret = uk_vat.build_return(period_key, [uk_vat.UkSale(s, n, v) for s, n, v in sales], purchases)
         boxes = [("box1", ret.box1), ("box2", ret.box2), ("box3", ret.box3), ("box4", ret.box4), ("box5", ret.box5)]
         table_rows = [("UK-VAT", quarter.label, name, "GB", None, None, None, int(value * 100), "GBP")
                       for name, value in boxes]
         table_rows += [("UK-VAT", quarter.label, f"box{n}", "GB", None, None, None, getattr(ret, f"box{n}") * 100, "GBP")
                        for n in (6, 7, 8, 9)]
         drill = [("UK-VAT", quarter.label, "sale", "GB", None, None, s) for s, _, _ in sales]
+        drill += [("UK-VAT", quarter.label, "purchase", "GB", None, None, p.source_id) for p in purchases]
         where = "return_name = 'UK-VAT' AND period = %s"
         wh.replace_rows("finance.vat_return_rows", where, (quarter.label,),
                         ["return_name", "period", "section", "member_state", "corrected_period", "vat_rate",
@@ -569,6 +574,8 @@ def uk_vat_return(context: dg.AssetExecutionContext, tax_config: TaxConfig):
     links = {"mtd_json": dg.MetadataValue.path(str(json_path)), "boxes_csv": dg.MetadataValue.path(str(csv_path))}
     return dg.MaterializeResult(
         metadata={"period": quarter.label, "period_key": period_key, "sales": len(sales),
+                  "purchases": len(purchases) if tax_config.uk_purchases_csv else "none configured "
+                                                                                    "(CASHBOOK_UK_PURCHASES_CSV)",
                   **{name: str(value) for name, value in boxes},
                   **{f"box{n}": getattr(ret, f"box{n}") for n in (6, 7, 8, 9)}, **links},
         check_results=[dg.AssetCheckResult(check_name="boxes_sum_to_invoices", passed=not problems,

@@ -9,9 +9,12 @@ repayment shows as `repayment=True` with netVatDue the absolute value.
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
+from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from pipelines.money import to_major
 
@@ -83,6 +86,40 @@ class UkVatReturn:
 def _whole_pounds(pence: int) -> int:
     """Drop the pence (towards zero)."""
     return int(pence / 100) if pence >= 0 else -int(-pence / 100)
+
+
+PURCHASE_COLUMNS = ("date", "reference", "net_gbp", "vat_gbp")
+
+
+def purchases_from_csv(text: str, first_day: date, last_day: date) -> list[UkPurchase]:
+    """The platform's UK purchases of the period (boxes 4 and 7) from the accounting system's export:
+    a CSV with `date` (YYYY-MM-DD), `reference`, `net_gbp` and `vat_gbp` (pounds with at most two
+    decimals). Cashbook sees only Stripe, so its own costs come from the books, not from a guess."""
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in PURCHASE_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValueError(f"UK purchases CSV: missing column(s) {', '.join(missing)}")
+    purchases = []
+    for line, row in enumerate(reader, start=2):
+        ref = (row["reference"] or "").strip()
+        if not ref:
+            raise ValueError(f"UK purchases CSV line {line}: reference is empty")
+        try:
+            day = date.fromisoformat(row["date"].strip())
+        except ValueError:
+            raise ValueError(f"UK purchases CSV line {line} ({ref}): date {row['date']!r} is not YYYY-MM-DD") from None
+        pence = {}
+        for column in ("net_gbp", "vat_gbp"):
+            try:
+                amount = Decimal(row[column].strip())
+            except (InvalidOperation, AttributeError):
+                raise ValueError(f"UK purchases CSV line {line} ({ref}): {column} {row[column]!r} is not a number") from None
+            if amount != amount.quantize(Decimal("0.01")):
+                raise ValueError(f"UK purchases CSV line {line} ({ref}): {column} {amount} has more than two decimals")
+            pence[column] = int(amount * 100)
+        if first_day <= day <= last_day:
+            purchases.append(UkPurchase(ref, pence["net_gbp"], pence["vat_gbp"]))
+    return purchases
 
 
 def build_return(period_key: str, sales: list[UkSale], purchases: list[UkPurchase]) -> UkVatReturn:

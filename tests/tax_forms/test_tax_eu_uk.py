@@ -11,7 +11,7 @@ from tax_forms import ecb
 from tax_forms.location import decide, decide_all
 from tax_forms.oss import Quarter, Supply, build_return, cross_border_eur_cents, supplies_from_rows
 from tax_forms.reverse_charge import split_b2b
-from tax_forms.uk_vat import UkPurchase, UkSale, build_return as build_uk
+from tax_forms.uk_vat import UkPurchase, UkSale, build_return as build_uk, purchases_from_csv
 from tax_forms.vat_rates import standard_rate
 
 ECB_XML = """<?xml version="1.0" encoding="UTF-8"?>
@@ -193,3 +193,19 @@ def test_supplies_from_rows():
     with pytest.raises(ValueError, match="supply in_2: field net_minor"):
         supplies_from_rows([{"source_id": "in_2", "country": "DE", "supply_date": "2025-01-01", "net_minor": "10",
                              "currency": "EUR"}])
+
+
+def test_uk_purchases_from_the_books_fill_boxes_4_and_7():
+    text = ("date,reference,net_gbp,vat_gbp\n"
+            "2025-06-30,INV-hosting-06,1200.50,240.10\n"
+            "2025-07-01,INV-hosting-07,1000.00,200.00\n"     # next quarter: left out
+            "2025-04-01,INV-legal-04,300,0\n")               # zero-rated / exempt purchase still in box 7
+    purchases = purchases_from_csv(text, date(2025, 4, 1), date(2025, 6, 30))
+    assert purchases == [UkPurchase("INV-hosting-06", 120_050, 24_010), UkPurchase("INV-legal-04", 30_000, 0)]
+    ret = build_uk("25A2", [UkSale("in_1", 10_000, 2_000)], purchases)
+    assert (ret.box4, ret.box5, ret.box7) == (Decimal("240.10"), Decimal("-220.10"), 1500)
+    with pytest.raises(ValueError, match="line 2 \\(X\\): vat_gbp '1.234' has more than two decimals|"
+                                         "line 2 \\(X\\): vat_gbp 1.234 has more than two decimals"):
+        purchases_from_csv("date,reference,net_gbp,vat_gbp\n2025-04-01,X,1,1.234\n", date(2025, 4, 1), date(2025, 6, 30))
+    with pytest.raises(ValueError, match="missing column\\(s\\) vat_gbp"):
+        purchases_from_csv("date,reference,net_gbp\n", date(2025, 4, 1), date(2025, 6, 30))

@@ -13,6 +13,10 @@ class Preset:
     monthly_growth: float        # growth of the signup rate per month
     card_testing_bursts_per_month: float
     fraud_rings: int
+    # stolen-card fraudsters per genuine signup, and fans' accounts taken over per 1,000 active
+    # subscriptions a month: the background fraud, which carries the signals real fraud does
+    stolen_card_share: float = 0.012
+    takeovers_per_1000_active_month: float = 0.3
 
 
 PRESETS: dict[str, Preset] = {

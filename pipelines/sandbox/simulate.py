@@ -34,6 +34,15 @@ PAYOUT_FAILURES = (("account_closed", "The bank account has been closed."),
                    ("invalid_account_number", "The bank account number is invalid."))
 COMMISSION = ((10_000, Decimal("0.02")), (1_000, Decimal("0.03")), (0, Decimal("0.05")))
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# Background fraud. Stolen cards are bought in batches from abroad and used behind proxies: the
+# card's issuing country and the IP's are often not the billing address's. Fraudsters go for the
+# expensive tiers and big tips, several in a few hours, often after declined tries.
+PROXY_COUNTRIES = ("NG", "RU", "VN", "ID", "UA", "PK", "BR", "US", "NL", "RO")
+CARD_SOURCE_COUNTRIES = ("US", "GB", "BR", "IN", "MX", "CA", "FR", "DE")
+FRAUD_TIP_USD = (Decimal(40), Decimal(50), Decimal(75), Decimal(100), Decimal(150), Decimal(200), Decimal(250))
+ORDINARY_FRAUD_DISPUTE_WEIGHT = 8   # of 78: "fraudulent" among disputes of ordinary payments
+ORDINARY_EFW_REFUND_RATE = 0.0003   # ordinary payments with an EFW the platform refunds
+BLOCKED_DECLINES = tuple(d for d in TESTING_DECLINES if d[1] in ("stolen_card", "lost_card", "do_not_honor"))
 
 
 @dataclass(slots=True)
@@ -75,6 +84,21 @@ class Customer:
     ring: int | None = None
     tax_ids: tuple = ()          # ((type, value), ...) as shown on invoices, valid or not
     billing_currency: str | None = None
+    fraud: str | None = None     # "stolen_card": a fraudster (ground truth, never in an object)
+    blocked: bool = False        # the card was reported: every later attempt is declined
+
+    @property
+    def fake(self) -> bool:
+        """A ring member or a fraudster: no trials, coupons, churn plans or comebacks."""
+        return self.ring is not None or self.fraud is not None
+
+    def __setstate__(self, state) -> None:
+        """Unpickle; a world saved before `fraud` and `blocked` existed gets their defaults, so
+        `advance` still runs on it."""
+        self.fraud, self.blocked = None, False
+        slots = state[1] if isinstance(state, tuple) else state
+        for name, value in (slots or {}).items():
+            setattr(self, name, value)
 
 
 @dataclass(slots=True)
@@ -208,6 +232,10 @@ class Simulation(Payments):
         lam = self.signup_scale * math.exp(self.growth * d / 30) * season(t0)
         for _ in range(poisson(rng, lam)):
             self.schedule(t0 + rng.randrange(DAY), "signup")
+        for _ in range(poisson(rng, self.preset.stolen_card_share * lam)):
+            self.schedule(t0 + rng.randrange(DAY), "stolen_card")
+        for _ in range(poisson(rng, self.preset.takeovers_per_1000_active_month * len(self.active) / 30_000)):
+            self.schedule(t0 + rng.randrange(DAY), "takeover")
         for _ in range(poisson(rng, 0.004 * len(self.active) * season(t0) ** 2)):
             self.schedule(t0 + rng.randrange(DAY), "tip")
         for _ in range(poisson(rng, self.preset.card_testing_bursts_per_month / 30)):
@@ -397,7 +425,7 @@ class Simulation(Payments):
     # ------------------------------------------------------------------ customers
     def new_customer(self, t: int, *, country: str | None = None, card_country: str | None = None,
                      ip: str | None = None, ip_country: str | None = None, card: dict | None = None,
-                     ring: int | None = None) -> int:
+                     ring: int | None = None, fraud: str | None = None) -> int:
         rng = self.rng
         country = country or people.pick_country(rng, creator=False)
         if card_country is None:
@@ -430,7 +458,7 @@ class Simulation(Payments):
         customer = Customer(cid, name, email, country, people.currency_of(country), addr,
                             card or people.card(rng, card_country), pm, ip or people.ip_address(rng),
                             ip_country, tax, self.ids.hex(8), 0, ring,
-                            tuple((x["type"], x["value"]) for x in tax_ids))
+                            tuple((x["type"], x["value"]) for x in tax_ids), fraud=fraud)
         obj = template("customer")
         obj.update({"id": cid, "address": addr, "balance": 0, "created": t, "currency": None,
                     "email": email, "invoice_prefix": customer.prefix, "name": name,
@@ -444,6 +472,8 @@ class Simulation(Payments):
         self.customers.append(customer)
         if ring is not None:
             self.label(cid, f"fraud_ring_{ring}")
+        if fraud is not None:
+            self.label(cid, fraud)
         return len(self.customers) - 1
 
     # ------------------------------------------------------------------ coupons
@@ -478,7 +508,7 @@ class Simulation(Payments):
         if customer is None:
             if self.customers and rng.random() < 0.2:
                 customer = rng.randrange(len(self.customers))
-                if self.customers[customer].ring is not None:
+                if self.customers[customer].fake:
                     customer = self.new_customer(t)
             else:
                 customer = self.new_customer(t)
@@ -491,12 +521,12 @@ class Simulation(Payments):
             cust.billing_currency = currency
             self.update(self.get(cust.id), t, {"currency": currency})
         sid = self.ids.new("sub_")
-        trial = cust.ring is None and rng.random() < 0.15
+        trial = not cust.fake and rng.random() < 0.15
         dt = datetime.fromtimestamp(t, timezone.utc)
         sub = Sub(sid, customer, creator, self.ids.new("si_", 14), tier, interval, currency, price_id,
                   product, amount, dt.day, t, 0, "trialing" if trial else "incomplete")
         sub.period_end = t + 7 * DAY if trial else period_end(t, interval, sub.anchor_day)
-        if cust.ring is None and rng.random() < 0.12 and self.coupons:
+        if not cust.fake and rng.random() < 0.12 and self.coupons:
             cid, pid, pct, duration, months = rng.choice(self.coupons)
             end = None
             if duration == "repeating":
@@ -698,6 +728,8 @@ class Simulation(Payments):
 
     def decline_for(self, cust: Customer, *, retry: bool) -> tuple | None:
         rng = self.rng
+        if cust.blocked:
+            return rng.choice(BLOCKED_DECLINES)
         p = 0.035 + (0.08 if cust.card["funding"] == "prepaid" else 0)
         if retry:
             p = 0.5
@@ -711,7 +743,7 @@ class Simulation(Payments):
             base += 15
         if cust.ip_country != cust.country:
             base += 10
-        if cust.ring is not None:
+        if cust.fake:
             base += 20
         return min(base, 99)
 
@@ -788,7 +820,7 @@ class Simulation(Payments):
                                  "cancellation_details": {"comment": None, "feedback": None, "reason": reason}},
                     event="customer.subscription.deleted")
         self.deactivate(sub)
-        if reason == "cancellation_requested" and self.customers[sub.customer].ring is None and self.rng.random() < 0.18:
+        if reason == "cancellation_requested" and not self.customers[sub.customer].fake and self.rng.random() < 0.18:
             self.schedule(t + self.rng.randint(20, 150) * DAY, "reactivate", sub.customer, sub.creator, sub.tier, sub.interval)
 
     def do_reactivate(self, t: int, customer: int, creator: int, tier: str, interval: str) -> None:
@@ -838,7 +870,7 @@ class Simulation(Payments):
         length = sub.period_end - sub.period_start
         months = length / (30 * DAY)
         cust = self.customers[sub.customer]
-        if cust.ring is not None:
+        if cust.fake:
             return
         churn = 1 - (1 - 0.045) ** months
         x = rng.random()
@@ -936,22 +968,48 @@ class Simulation(Payments):
                                   rng.choice(("made_with_stolen_card", "unauthorized_use_of_card")))
                 self.schedule(when, "dispute", info, "fraudulent", False, rng.random() < 0.1)
             return
+        if cust.fraud is not None:
+            self.label(info.charge, cust.fraud)
+            self.fraud_reports(t, info)
+            return
         x = rng.random()
         if x < 0.012:
             amount = info.amount if rng.random() < 0.75 else max(1, info.amount // 2)
             self.schedule(t + rng.randint(1, 20) * DAY + rng.randrange(DAY), "refund", info, amount,
                           "requested_by_customer", info.invoice is not None and rng.random() < 0.35)
-        elif x < 0.017:
+        elif x < 0.0159:
+            # a fan's own payment disputed (0.39%; 0.35% for other reasons, as before): "fraudulent"
+            # here is friendly fraud (the fan forgot or regrets it), and looks like any payment
             reason = rng.choices(("fraudulent", "subscription_canceled", "product_not_received",
                                   "unrecognized", "general", "credit_not_processed"),
-                                 (30, 25, 15, 15, 10, 5))[0]
+                                 (ORDINARY_FRAUD_DISPUTE_WEIGHT, 25, 15, 15, 10, 5))[0]
             inquiry = rng.random() < 0.15
             when = t + rng.randint(5, 60) * DAY + rng.randrange(DAY)
-            if reason == "fraudulent" and rng.random() < 0.5:
-                self.schedule(max(t + DAY, when - rng.randint(1, 10) * DAY), "efw", info, "unauthorized_use_of_card")
+            if reason == "fraudulent":
+                self.label(info.charge, "friendly_fraud")
+                if rng.random() < 0.5:
+                    self.schedule(max(t + DAY, when - rng.randint(1, 10) * DAY), "efw", info, "unauthorized_use_of_card")
             self.schedule(when, "dispute", info, reason, inquiry, rng.random() < (0.25 if reason == "fraudulent" else 0.45))
-        elif x < 0.018:
+        elif x < 0.0159 + ORDINARY_EFW_REFUND_RATE:
+            self.label(info.charge, "friendly_fraud")
             self.schedule(t + rng.randint(2, 20) * DAY, "efw_refund", info)
+
+    def fraud_reports(self, t: int, info: ChargeInfo) -> None:
+        """What follows a fraudulent payment once the cardholder sees it: usually an early fraud
+        warning within days, then a fraudulent dispute (or the platform refunds first); some
+        cardholders never notice."""
+        rng = self.rng
+        if rng.random() < 0.1:
+            return
+        dispute_at = t + rng.randint(7, 45) * DAY + rng.randrange(DAY)
+        if rng.random() < 0.7:
+            efw_at = t + rng.randint(1, 10) * DAY + rng.randrange(DAY)
+            if rng.random() < 0.2:
+                self.schedule(efw_at, "efw_refund", info)
+                return
+            self.schedule(efw_at, "efw", info, rng.choice(("made_with_stolen_card", "unauthorized_use_of_card")))
+            dispute_at = max(dispute_at, efw_at + DAY)
+        self.schedule(dispute_at, "dispute", info, "fraudulent", False, rng.random() < 0.1)
 
     def do_refund(self, t: int, info: ChargeInfo, amount: int, reason: str, credit_note: bool) -> None:
         self.refund(t, info, amount, reason=reason, credit_note=credit_note)
@@ -992,13 +1050,15 @@ class Simulation(Payments):
         self.one_off(t, cust, cr, self.tip_amount(sub.currency), sub.currency)
 
     def one_off(self, t: int, cust: Customer, cr: Creator, amount: int, currency: str, *,
-                decline=None, card=None, risk=None, label=None) -> ChargeInfo | None:
+                decline=None, card=None, risk=None, label=None, ip: str | None = None,
+                ip_country: str | None = None) -> ChargeInfo | None:
         pi = self.payment_intent(t, cust, amount, currency, cr.id, description=f"Tip for {cr.name}",
                                  metadata={"kind": "tip", "creator": cr.id}, app_fee=None)
         if decline is None and card is None:
             decline = self.decline_for(cust, retry=False)
         ch, info = self.charge(t, pi, cust, cr, decline=decline, card=card,
-                               risk=self.risk_for(cust) if risk is None else risk)
+                               risk=self.risk_for(cust) if risk is None else risk,
+                               ip=ip, ip_country=ip_country)
         if label:
             self.label(ch["id"], label)
         if info is not None and label is None:
@@ -1028,6 +1088,67 @@ class Simulation(Payments):
                                 risk=rng.randint(70, 99), label="card_testing")
             if info is not None:
                 self.schedule(when + rng.randint(3, 20) * DAY, "efw_refund", info)
+
+    def do_stolen_card(self, t: int) -> None:
+        """A fraudster with stolen card details: a brand-new fan whose card (often) and IP (often)
+        are from elsewhere than the billing address typed in; half try cards from the batch until
+        one goes through; then an expensive membership and big tips within hours, until the
+        cardholder's bank blocks the card (warnings and fraudulent disputes follow each payment)."""
+        rng = self.rng
+        if not self.creators:
+            return
+        country = people.pick_country(rng, creator=False)
+        card_country = rng.choice(CARD_SOURCE_COUNTRIES) if rng.random() < 0.55 else country
+        y = rng.random()
+        ip_country = rng.choice(PROXY_COUNTRIES) if y < 0.45 else (card_country if y < 0.65 else country)
+        idx = self.new_customer(t, country=country, card_country=card_country, ip_country=ip_country,
+                                fraud="stolen_card")
+        cust = self.customers[idx]
+        cidx = self.pick_creator()
+        cr = self.creators[cidx]
+        when = t
+        if rng.random() < 0.5:
+            batch = [cust.card] + [people.card(rng, card_country) for _ in range(rng.randint(0, 3))]
+            currency = cust.currency
+            for _ in range(rng.randint(1, 4)):
+                when += rng.randint(20, 600)
+                self.one_off(when, cust, cr, nice_minor(rng.choice(FRAUD_TIP_USD), currency), currency,
+                             decline=rng.choice(TESTING_DECLINES), card=rng.choice(batch),
+                             risk=rng.randint(50, 95), label="stolen_card")
+        when += rng.randint(30, 900)
+        self.schedule(when, "signup", idx, cidx, rng.choice(("superfan", "vip", "vip")), "month")
+        for _ in range(rng.randint(0, 3)):
+            self.schedule(when + rng.randint(300, 2 * DAY), "fraud_tip", idx, cidx)
+        self.schedule(t + rng.randint(5, 30) * DAY, "block_card", idx)
+
+    def do_fraud_tip(self, t: int, customer: int, creator: int) -> None:
+        cust = self.customers[customer]
+        currency = cust.billing_currency or cust.currency
+        self.one_off(t, cust, self.creators[creator], nice_minor(self.rng.choice(FRAUD_TIP_USD), currency), currency)
+
+    def do_block_card(self, t: int, customer: int) -> None:
+        self.customers[customer].blocked = True
+
+    def do_takeover(self, t: int) -> None:
+        """Someone else gets hold of a fan's card and account: from an IP abroad, within the hour,
+        tips far above what the fan usually pays, which the fan then reports as fraud."""
+        rng = self.rng
+        if not self.active:
+            return
+        sub = self.subs[self.active[rng.randrange(len(self.active))]]
+        cust = self.customers[sub.customer]
+        if cust.fake or cust.blocked:
+            return
+        cr = self.creators[self.pick_creator()]
+        ip, ip_country = people.ip_address(rng), rng.choice(PROXY_COUNTRIES)
+        when = t
+        for _ in range(rng.randint(1, 4)):
+            when += rng.randint(60, 1800)
+            info = self.one_off(when, cust, cr, nice_minor(rng.choice(FRAUD_TIP_USD), sub.currency),
+                                sub.currency, ip=ip, ip_country=ip_country, label="account_takeover",
+                                risk=min(99, self.risk_for(cust) + 15))
+            if info is not None:
+                self.fraud_reports(when, info)
 
     def fraud_ring(self, t: int) -> None:
         """A ring of fake fans sharing cards and IPs pays a complicit creator, then charges back."""

@@ -69,7 +69,7 @@ class PayoutCycleSummary:
     def text_lines(self) -> list[str]:
         out = [f"Payout cycle {self.day} (plan, execute, a day passes, ingest, dbt, reconcile):"]
         out.append(f"  planned: {self.lines_planned} lines"
-                   + (" (" + ", ".join(f"{c} {v}" for c, v in self.planned_by_currency.items()) + ")"
+                   + (" (" + ", ".join(self.planned_by_currency.values()) + " to banks)"
                       if self.planned_by_currency else ""))
         if self.exclusions_by_reason:
             out.append("  left out: " + ", ".join(f"{r} {n}" for r, n in self.exclusions_by_reason.items()))
@@ -79,7 +79,7 @@ class PayoutCycleSummary:
                    f"{self.failed} failed; {self.matched} matched to the cent, "
                    f"{len(self.listed)} listed with a reason")
         if self.differences:
-            out.append("  differences: " + ", ".join(f"{c} {v}" for c, v in self.differences.items()))
+            out.append("  differences: " + ", ".join(self.differences.values()))
         out += [f"    {l}" for l in self.listed[:10]]
         failed_steps = [s for s, ok in self.steps if not ok]
         if failed_steps:

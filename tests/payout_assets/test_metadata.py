@@ -68,3 +68,24 @@ def test_reconciliation_metadata_has_totals_and_a_preview():
     preview = md["preview"].value
     assert "| USD | 2 | 1 | 166.78 USD | 42.10 USD | 42.10 USD | 0.00 USD |" in preview
     assert "| acct_B | USD | po_B | failed | 124.68 USD | 0.00 USD | 0.00 USD | payout failed: account_closed |" in preview
+
+
+def test_payout_cycle_summary_text():
+    from pipelines.payouts.demo_cycle import PayoutCycleSummary
+
+    summary = PayoutCycleSummary(
+        day=DAY, lines_planned=3, planned_by_currency={"HUF": "12,345.00 HUF", "USD": "165.55 USD"},
+        exclusions_by_reason={"not_due": 6}, executed={"created": 3}, payouts_created=3,
+        states={"paid": 2, "failed": 1}, reconciled=3, matched=2,
+        listed=["acct_B USD po_B: payout failed: account_closed"],
+        differences={"HUF": "0.00 HUF", "USD": "0.00 USD"},
+        steps=[("plan 2026-11-27", True), ("execute", True)])
+    assert summary.ok and (summary.paid, summary.failed) == (2, 1)
+    assert summary.text_lines() == [
+        "Payout cycle 2026-11-27 (plan, execute, a day passes, ingest, dbt, reconcile):",
+        "  planned: 3 lines (12,345.00 HUF, 165.55 USD to banks)",
+        "  left out: not_due 6",
+        "  executed: 3 created; 3 payouts on Stripe",
+        "  reconciled: 3 lines, 2 paid or on the way, 1 failed; 2 matched to the cent, 1 listed with a reason",
+        "  differences: 0.00 HUF, 0.00 USD",
+        "    acct_B USD po_B: payout failed: account_closed"]

@@ -4,10 +4,15 @@ same Dagster definitions the UI shows, recorded in `DAGSTER_HOME` so `make ui` s
 It generates (once) and serves the `demo` world, then materializes every asset: first the
 unpartitioned graph (ingestion, FX, dbt, models), then each partitioned asset for its last
 complete period at the world's clock (the year for 1099s, the quarter for VAT, the month for
-reports, the day for payout plans). A step that fails is reported and the rest goes on.
+reports, the day for payout plans), then runs one payout cycle on the sandbox (plan, execute,
+a day passes, ingest, reconcile). A step that fails is reported and the rest goes on.
+
+The terminal shows the steps and the summary; what the tools print on the way (dbt's progress,
+Dagster's logs) goes to `output/demo.log`, and every run's events stay in the instance (`make ui`).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -20,8 +25,21 @@ DEMO_SIZE = os.environ.get("CASHBOOK_DEMO_SIZE", "demo")
 DEMO_SEED = int(os.environ.get("CASHBOOK_DEMO_SEED", "42"))
 
 
+_TERMINAL = sys.stdout
+
+
 def _say(message: str) -> None:
-    print(message, flush=True)
+    print(message, file=_TERMINAL, flush=True)
+
+
+@contextlib.contextmanager
+def _tool_output_to(log_path: Path):
+    """dbt and Dagster print hundreds of progress lines; a newcomer reads the steps, so those
+    lines go to a log file beside the outputs instead."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log), \
+            contextlib.redirect_stderr(log):
+        yield
 
 
 def _prepare_environment(world: Path, running) -> Path:
@@ -124,7 +142,7 @@ def run_demo() -> int:
     from pipelines.sandbox.server import start_in_thread
 
     started = time.monotonic()
-    _say(f"1/4 sandbox: the '{DEMO_SIZE}' world (seed {DEMO_SEED}) …")
+    _say(f"1/5 sandbox: the '{DEMO_SIZE}' world (seed {DEMO_SEED}) …")
     world = ensure_world(DEMO_SIZE, DEMO_SEED)
     clock = _world_clock(world)
     _say(f"    {world} (world clock {clock:%Y-%m-%d %H:%M} UTC)")
@@ -141,22 +159,43 @@ def run_demo() -> int:
             key for key in graph.get_all_asset_keys()
             if graph.get(key).is_materializable and graph.get(key).partitions_def is None
         ]
-        _say(f"2/4 ingestion, FX, dbt and models: {len(unpartitioned)} assets …")
-        ok, failed = _materialize(defs, instance, unpartitioned)
+        log_path = Path(os.environ["CASHBOOK_OUTPUT_DIR"]) / "demo.log"
+        _say(f"    progress of dbt and Dagster: {log_path}")
+        _say(f"2/5 ingestion, FX, dbt and models: {len(unpartitioned)} assets …")
+        with _tool_output_to(log_path):
+            ok, failed = _materialize(defs, instance, unpartitioned)
         _report_step("unpartitioned graph", ok, failed)
 
         plan = _partition_plan(defs, clock)
-        _say("3/4 periodic outputs for the last complete periods: "
+        _say("3/5 periodic outputs for the last complete periods: "
              + ", ".join(sorted({p for p, _ in plan})))
         for partition_key, keys in plan:
-            ok, failed = _materialize(defs, instance, keys, partition_key=partition_key)
+            with _tool_output_to(log_path):
+                ok, failed = _materialize(defs, instance, keys, partition_key=partition_key)
             _report_step(f"{partition_key}: {len(keys)} assets", ok, failed)
+
+        _say(f"4/5 payouts: plan {clock.date()}, execute on the sandbox, a day passes, ingest, reconcile …")
+        cycle_lines = _payout_cycle(defs, instance, world, clock)
 
     from pipelines.demo_summary import print_summary
 
-    _say("4/4 summary")
+    _say("5/5 summary")
+    for line in cycle_lines:
+        _say(line)
     print_summary(clock=clock, elapsed_s=time.monotonic() - started)
     return 0
+
+
+def _payout_cycle(defs, instance, world: Path, clock: datetime) -> list[str]:
+    """One real payout cycle on the sandbox. It moves the world a day forward for good, as time
+    would: the next `make demo` continues from there."""
+    from pipelines.payouts.demo_cycle import run_payout_cycle
+
+    with _tool_output_to(Path(os.environ["CASHBOOK_OUTPUT_DIR"]) / "demo.log"):
+        summary = run_payout_cycle(defs, instance, world=world, day=clock.date(), say=_say)
+    if not summary.ok:
+        _FAILURES.extend(name for name, ok in summary.steps if not ok)
+    return summary.text_lines()
 
 
 _FAILURES: list[str] = []

@@ -20,6 +20,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+# 32 KiB pages: a payload of one to a few KiB rarely spills into overflow pages, bulk inserts and
+# index builds touch fewer pages (generation measured ~40% less SQLite CPU than with 4 KiB).
+PAGE_SIZE = 32768
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
     seq     INTEGER PRIMARY KEY,

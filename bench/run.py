@@ -85,7 +85,8 @@ def stage_gen(size: str, args) -> tuple[StageRun, list[Verdict]]:
 def stage_serve(size: str, world: Path, args) -> tuple[StageRun, list[Verdict]]:
     run = run_stage("serve", "bench.sandbox_server", ["--world", str(world)])
     out = run.output
-    cpu = f"server CPU {out.get('server_cpu_s')} s, client CPU {out.get('client_cpu_s')} s"
+    cpu = (f"{out.get('connections')} connections; server CPU {out.get('server_cpu_s')} s "
+           f"({out.get('objects_per_server_cpu_s')} obj per server CPU s), client CPU {out.get('client_cpu_s')} s")
     return run, [Verdict(size, "server streaming (obj/s)", out.get("objects_per_s"), SERVE_MIN_OBJ_S,
                          "obj/s", True, cpu)]
 

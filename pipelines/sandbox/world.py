@@ -46,6 +46,7 @@ CREATED_EVENT = {
 UPDATED_EVENT = {"subscription": "customer.subscription.updated", "dispute": "charge.dispute.updated"}
 HOT_OBJECTS = frozenset({"subscription"})
 ENDED_STATUSES = frozenset({"canceled", "incomplete_expired"})
+HOT_MAX = 40_000  # about 300 MB of subscriptions; beyond that they are read back like the rest
 
 # Generation only: a fresh file nobody reads until it is renamed (no journal, no syncs, no zeroing
 # of freed cells; a big page cache for the random-id index inserts; waits out the other side's lock).
@@ -257,9 +258,13 @@ class WorldBook:
         self.new_labels.clear()
         hot = self.hot
         if not final:
+            room = HOT_MAX - len(hot)
             for oid, obj in objs.items():
+                if room <= 0:
+                    break
                 if obj["object"] in HOT_OBJECTS and obj.get("status") not in ENDED_STATUSES:
                     hot[oid] = obj
+                    room -= 1
         else:
             hot.clear()
         self.objs.clear()

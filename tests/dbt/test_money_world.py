@@ -15,7 +15,7 @@ from tests.dbt.money_world import load_world_fast, world_objects
 MONEY_MARTS = (
     "+fct_balance_transactions +fct_revenue_monthly +fct_payment_success_rate_monthly "
     "+fct_creator_earnings_monthly +dim_creators +dim_creator_tiers_monthly +fct_balance_summary_monthly "
-    "+fct_payout_reconciliation_itemized +fct_balance_activity_monthly"
+    "+fct_payout_reconciliation_itemized +fct_balance_activity_monthly +fct_creator_statements_monthly"
 ).split()
 STANDARD_RATE = Decimal("0.05")
 
@@ -177,6 +177,30 @@ def check_creator_earnings(wh, raw):
     assert sum(v["net_earnings"] for v in want.values()) != 0
 
 
+def expected_statement_balances(raw) -> dict[tuple[str, date, str], tuple[int, int]]:
+    """Per connected account, month and currency: (what the month moved, the balance at its end),
+    from the account's own balance transactions in the raw JSON."""
+    moved: dict[tuple[str, date, str], int] = defaultdict(int)
+    for (table, account), objs in raw.items():
+        if table == "balance_transaction" and account is not None:
+            for bt in objs:
+                moved[(account, _month(bt["created"]), bt["currency"].upper())] += bt["net"]
+    out, running = {}, defaultdict(int)
+    for key in sorted(moved, key=lambda k: (k[0], k[2], k[1])):
+        running[(key[0], key[2])] += moved[key]
+        out[key] = (moved[key], running[(key[0], key[2])])
+    return out
+
+
+def check_creator_statements(wh, raw):
+    """Every creator statement's carried balance is the connected account's balance to the cent."""
+    rows = wh.query("select creator_account_id, month, currency, net_earnings - payouts, closing_balance "
+                    "from marts.fct_creator_statements_monthly")
+    got = {(a, _as_date(m), c): (int(d), int(b)) for a, m, c, d, b in rows}
+    assert got == expected_statement_balances(raw)
+    assert len({c for _, _, c in got}) > 1  # creators are paid in their own currencies
+
+
 # ---- DuckDB ------------------------------------------------------------------------------------
 
 def test_gross_volume_per_currency_and_month_matches_the_raw_json(duck, raw):
@@ -193,6 +217,7 @@ def test_net_earnings_of_three_creators_match_the_raw_json(duck, raw):
     customers = len(_objects(raw, "customer"))
     assert customers < 1000  # so no creator can leave the standard tier in this world
     check_creator_earnings(duck, raw)
+    check_creator_statements(duck, raw)
     tiers = duck.query("select distinct commission_tier from marts.dim_creator_tiers_monthly")
     assert tiers == [("standard",)]
 
@@ -264,3 +289,4 @@ def test_postgres_builds_the_same_money_marts(small_world, raw, tmp_path_factory
     run_dbt(wh.env, "build", "--indirect-selection=cautious", "--select", *MONEY_MARTS)
     check_gross_volume(wh, raw)
     check_creator_earnings(wh, raw)
+    check_creator_statements(wh, raw)

@@ -20,7 +20,7 @@ from .catalogue import add_months
 from .ids import IdMaker
 from .presets import get_preset
 from .simulate import Simulation
-from .world import BULK_PRAGMAS, BackgroundWriter
+from .world import BULK_PRAGMAS
 
 DEFAULT_END = calendar.timegm((2026, 11, 1, 0, 0, 0))
 FLUSH_EVERY_DAYS = {"large": 3}  # days between writes: bounds memory (default 10)
@@ -61,11 +61,8 @@ def history_start(end: int, months: int) -> int:
 
 
 def generate_world(path: str | Path, *, size: str = "small", seed: int = 42,
-                   end: int | None = None, background_writer: bool = True) -> WorldSummary:
-    """Simulate `size`'s months of history up to `end` and write it to a new SQLite file.
-
-    `background_writer`: SQLite inserts in a child process while the simulation goes on (the
-    default: both cores work); False writes each batch in this process (same bytes, slower)."""
+                   end: int | None = None) -> WorldSummary:
+    """Simulate `size`'s months of history up to `end` and write it to a new SQLite file."""
     began = time.perf_counter()
     preset = get_preset(size)
     end = DEFAULT_END if end is None else int(end)
@@ -77,8 +74,7 @@ def generate_world(path: str | Path, *, size: str = "small", seed: int = 42,
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(str(target) + suffix).unlink(missing_ok=True)
     building.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(building, timeout=600)
-    sim = None
+    conn = sqlite3.connect(building)
     try:
         conn.execute(f"PRAGMA page_size={store.PAGE_SIZE}")  # before the first table
         for pragma in BULK_PRAGMAS:
@@ -91,19 +87,17 @@ def generate_world(path: str | Path, *, size: str = "small", seed: int = 42,
         conn.commit()
         sim = Simulation(preset, seed, start, end, stripe.api_version)
         sim.conn = conn
-        if background_writer:
-            sim.writer = BackgroundWriter(building)  # SQLite inserts on the other core
         sim.run_until(end, conn=conn, flush_every_days=FLUSH_EVERY_DAYS.get(size, 10))
-        sim.flush(conn, final=True)  # waits for the writer's last batch, then writes the rest here
+        sim.flush(conn, final=True)
         with conn:
             for key, value in (("start", start), ("seed", seed), ("size", size),
                                ("api_version", stripe.api_version), ("api_key", api_key_for(seed))):
                 store.set_meta(conn, key, value)
         conn.executescript(store.SCHEMA)
+        conn.execute("PRAGMA locking_mode=NORMAL")
+        conn.execute("SELECT COUNT(*) FROM meta").fetchone()  # releases the exclusive lock
         conn.execute("PRAGMA journal_mode=WAL")
     finally:
-        if sim is not None and sim.writer is not None:
-            sim.writer.abort()
         conn.close()
     os.replace(building, path)
     return summarize(path, time.perf_counter() - began)

@@ -8,22 +8,13 @@ After a flush they are read back from the store when changed again, except the o
 all their life (`HOT_OBJECTS`: subscriptions, renewed every period), which stay in memory until
 they end: a renewal then costs no SELECT and no JSON parse. Either way a changed object is
 rewritten at the next flush, so the world file is the same.
-
-While `generate` runs, the SQLite writing is done by a child process (`BackgroundWriter`): the
-simulation serialises a batch, hands it over and goes on with the next days while the child
-inserts it, so generation uses both cores. Objects of the batch in flight are read back from
-its serialised payloads; older ones from the store, where they are committed by then.
 """
 from __future__ import annotations
 
-import os
 import pickle
 import sqlite3
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 import orjson
 
@@ -49,9 +40,9 @@ ENDED_STATUSES = frozenset({"canceled", "incomplete_expired"})
 HOT_MAX = 40_000  # about 300 MB of subscriptions; beyond that they are read back like the rest
 
 # Generation only: a fresh file nobody reads until it is renamed (no journal, no syncs, no zeroing
-# of freed cells; a big page cache for the random-id index inserts; waits out the other side's lock).
+# of freed cells, one lock for the whole build; a big page cache for the random-id index inserts).
 BULK_PRAGMAS = ("PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF", "PRAGMA secure_delete=OFF",
-                "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-131072", "PRAGMA busy_timeout=600000")
+                "PRAGMA locking_mode=EXCLUSIVE", "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-131072")
 INSERT_OBJECTS = ("INSERT INTO objects(seq, id, object, account, created, parent, type, payload) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT))")  # orjson's UTF-8 bytes, stored as TEXT
 UPDATE_PAYLOAD = "UPDATE objects SET payload = CAST(? AS TEXT) WHERE id = ?"
@@ -122,12 +113,11 @@ class WorldBook:
         self.new_labels: dict[str, str] = {}
         self.new_tax_profiles: list[tuple] = []
         self.new_fx_rates: list[tuple] = []  # (day, currency, per_usd) for the fx_rates table
-        self.writer: BackgroundWriter | None = None  # generate's SQLite writer process, if any
 
     def __getstate__(self):
         state = dict(self.__dict__)
         for key in ("objs", "hot", "new_rows", "event_bytes", "loaded", "conn", "new_labels",
-                    "new_tax_profiles", "new_fx_rates", "writer"):
+                    "new_tax_profiles", "new_fx_rates"):
             state.pop(key, None)
         return state
 
@@ -145,13 +135,6 @@ class WorldBook:
             self.objs[object_id] = obj
             self.loaded.add(object_id)
             return obj
-        if self.writer is not None:
-            payload = self.writer.inflight.get(object_id)
-            if payload is not None:  # written by the batch in flight: not committed yet
-                obj = orjson.loads(payload)
-                self.objs[object_id] = obj
-                self.loaded.add(object_id)
-                return obj
         if self.conn is None:
             raise KeyError(f"sandbox object {object_id} not found")
         row = self.conn.execute("SELECT payload FROM objects WHERE id = ?", (object_id,)).fetchone()
@@ -215,40 +198,21 @@ class WorldBook:
     def flush(self, conn: sqlite3.Connection, *, final: bool = True) -> int:
         """Insert the new objects in creation order, rewrite the changed old ones; at the end
         also save balances and the simulation state. Afterwards objects are read back on demand."""
-        writer = self.writer
-        if writer is not None and final:
-            writer.close()  # every batch committed; the rest is written here
-            self.writer = writer = None
+        conn.executescript(STATE_SCHEMA)
         dumps = orjson.dumps
         objs, evb = self.objs, self.event_bytes
-        labels = sorted(self.new_labels.items())
-        if writer is not None:
-            rows, inflight = [], {}
-            for seq, (oid, obj_type, account, created, parent, etype) in enumerate(self.new_rows,
-                                                                                  writer.next_seq + 1):
-                if obj_type == "event":
-                    payload = evb[oid]
-                else:
-                    payload = inflight[oid] = dumps(objs[oid])
-                rows.append((seq, oid, obj_type, account, created, parent, etype, payload))
-            updates = [(dumps(objs[i]), i) for i in sorted(self.loaded)]
-            inflight.update((oid, payload) for payload, oid in updates)
-            writer.next_seq += len(rows)
-            writer.submit((rows, updates, labels, self.new_tax_profiles, self.new_fx_rates), inflight)
-        else:
-            conn.executescript(STATE_SCHEMA)
 
-            def rows():
-                for i, (oid, obj_type, account, created, parent, etype) in enumerate(self.new_rows, 1):
-                    payload = evb[oid] if obj_type == "event" else dumps(objs[oid])
-                    yield (start_seq + i, oid, obj_type, account, created, parent, etype, payload)
+        def rows():
+            for i, (oid, obj_type, account, created, parent, etype) in enumerate(self.new_rows, 1):
+                payload = evb[oid] if obj_type == "event" else dumps(objs[oid])
+                yield (start_seq + i, oid, obj_type, account, created, parent, etype, payload)
 
-            with conn:
-                # the server may append rows (POST /v1/payouts) concurrently: take the write lock first
-                conn.execute("BEGIN IMMEDIATE")
-                start_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM objects").fetchone()[0]
-                write_batch(conn, (rows(), ((dumps(objs[i]), i) for i in sorted(self.loaded)), labels,
-                                   self.new_tax_profiles, self.new_fx_rates))
+        with conn:
+            # the server may append rows (POST /v1/payouts) concurrently: take the write lock first
+            conn.execute("BEGIN IMMEDIATE")
+            start_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM objects").fetchone()[0]
+            write_batch(conn, (rows(), ((dumps(objs[i]), i) for i in sorted(self.loaded)),
+                               sorted(self.new_labels.items()), self.new_tax_profiles, self.new_fx_rates))
         self.new_tax_profiles = []
         self.new_fx_rates = []
         written = len(self.new_rows)
@@ -293,89 +257,6 @@ def write_batch(conn: sqlite3.Connection, batch: tuple) -> None:
     conn.executemany(INSERT_FX_RATES, fx_rates)
 
 
-class BackgroundWriter:
-    """A child process (`python -m pipelines.sandbox.world FILE`) that writes flushed batches into
-    a world file being generated, one transaction per batch, while the simulation goes on.
-
-    One batch at most is in flight: `submit` first waits until the previous one is committed, so
-    the store holds every older batch and `inflight` (id -> payload) the objects of the one being
-    written. Batches go over the child's stdin as length-prefixed pickles; the child answers each
-    with one byte once committed. Only for a file nobody else writes (generation)."""
-
-    def __init__(self, path: str | Path, next_seq: int = 0) -> None:
-        root = Path(__file__).resolve().parents[2]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH")) if p)}
-        self.process = subprocess.Popen(  # run from this checkout, whatever the working directory
-            [sys.executable, "-m", "pipelines.sandbox.world", str(Path(path).resolve())],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=root)
-        self.next_seq = next_seq
-        self.inflight: dict[str, bytes] = {}
-        self._busy = False
-
-    def wait(self) -> None:
-        """Until the batch in flight is committed."""
-        if self._busy:
-            self._busy = False
-            if self.process.stdout.read(1) != b"k":
-                raise RuntimeError(f"the sandbox world writer stopped (exit code {self.process.wait()})")
-
-    def submit(self, batch: tuple, inflight: dict[str, bytes]) -> None:
-        self.wait()
-        data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            self.process.stdin.write(len(data).to_bytes(8, "big"))
-            self.process.stdin.write(data)
-            self.process.stdin.flush()
-        except BrokenPipeError:
-            raise RuntimeError(f"the sandbox world writer stopped (exit code {self.process.wait()})") from None
-        self.inflight = inflight
-        self._busy = True
-
-    def close(self) -> None:
-        """Wait for the last batch and stop the child."""
-        self.wait()
-        self.inflight = {}
-        self.process.stdin.write(bytes(8))
-        self.process.stdin.close()
-        code = self.process.wait()
-        self.process.stdout.close()
-        if code:
-            raise RuntimeError(f"the sandbox world writer failed (exit code {code})")
-
-    def abort(self) -> None:
-        """Stop the child without waiting for its work (generation failed)."""
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout):
-            try:
-                pipe.close()
-            except OSError:
-                pass
-
-
-def _writer_main(path: str) -> int:
-    conn = sqlite3.connect(path, timeout=600, isolation_level=None)
-    for pragma in BULK_PRAGMAS:
-        conn.execute(pragma)
-    conn.executescript(STATE_SCHEMA)
-    source, answer = sys.stdin.buffer, sys.stdout.buffer
-    try:
-        while True:
-            head = source.read(8)
-            size = int.from_bytes(head, "big") if len(head) == 8 else 0
-            if not size:
-                return 0
-            batch = pickle.loads(source.read(size))
-            conn.execute("BEGIN IMMEDIATE")
-            write_batch(conn, batch)
-            conn.execute("COMMIT")
-            answer.write(b"k")
-            answer.flush()
-    finally:
-        conn.close()
-
-
 def load_world(conn: sqlite3.Connection) -> "WorldBook":
     conn.executescript(STATE_SCHEMA)
     row = conn.execute("SELECT value FROM sim_state WHERE key = 'world'").fetchone()
@@ -385,6 +266,3 @@ def load_world(conn: sqlite3.Connection) -> "WorldBook":
     world.conn = conn
     return world
 
-
-if __name__ == "__main__":  # the BackgroundWriter's child process
-    raise SystemExit(_writer_main(sys.argv[1]))

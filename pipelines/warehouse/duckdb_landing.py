@@ -1,7 +1,9 @@
 """DuckDB landing: one writer connection; each batch is Arrow columns registered as a view and
-upserted with one INSERT ... ON CONFLICT DO UPDATE per table, state and rejects in the same
-transaction. A file lock next to the database serialises concurrent ingest runs (DuckDB allows
-one writing process per file)."""
+landed with one statement per table, state and rejects in the same transaction. A table that was
+empty when the run opened it takes plain INSERTs (a first full read: every row is new) until one
+meets an id it already holds; then that transaction is rolled back and written again with
+INSERT ... ON CONFLICT DO UPDATE, which every other table uses. A file lock next to the database
+serialises concurrent ingest runs (DuckDB allows one writing process per file)."""
 from __future__ import annotations
 
 import fcntl
@@ -62,13 +64,16 @@ SESSION_SETTINGS = (
     "SET force_compression = 'zstd'",
 )
 
+COLUMNS = ("id, account, created, livemode, api_version, payload, synced_at, source, is_deleted, "
+           "state_version")
+SELECT_BATCH = ("SELECT id, account, created, livemode, api_version, payload, ?, source, "
+                "is_deleted, state_version FROM _landing_batch")
+INSERT = f"INSERT INTO {{target}} ({COLUMNS}) {SELECT_BATCH}"
+
 # Newest version wins, and only a changed payload or deletion flag counts as an update. The
 # statement's row count is inserted + updated rows (rows left as they were are not counted).
 UPSERT = (
-    "INSERT INTO {target} AS t (id, account, created, livemode, api_version, payload, synced_at, "
-    "source, is_deleted, state_version) "
-    "SELECT id, account, created, livemode, api_version, payload, ?, source, is_deleted, "
-    "state_version FROM _landing_batch "
+    f"INSERT INTO {{target}} AS t ({COLUMNS}) {SELECT_BATCH} "
     "ON CONFLICT (id) DO UPDATE SET account = excluded.account, created = excluded.created, "
     "livemode = excluded.livemode, api_version = excluded.api_version, payload = excluded.payload, "
     "synced_at = excluded.synced_at, source = excluded.source, is_deleted = excluded.is_deleted, "
@@ -96,6 +101,8 @@ class DuckDBLanding:
         self.con = duckdb.connect(str(self.path))
         for setting in SESSION_SETTINGS:
             self.con.execute(setting)
+        self._upsert_tables: set[str] = set(TABLES)   # until ensure_schema finds them empty
+        self._trying: str | None = None
 
     def ensure_schema(self) -> None:
         self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
@@ -103,6 +110,9 @@ class DuckDBLanding:
             self.con.execute(DDL_TABLE.format(schema=SCHEMA, table=table))
         self.con.execute(DDL_STATE)
         self.con.execute(DDL_REJECTED)
+        self._upsert_tables = {
+            table for table in TABLES
+            if self.con.execute(f"SELECT COUNT(*) FROM {SCHEMA}.{table}").fetchall()[0][0]}
 
     def load_states(self) -> dict[tuple[str, str], StreamState]:
         cols = ", ".join(STATE_COLUMNS)
@@ -114,26 +124,49 @@ class DuckDBLanding:
 
     def write(self, rows: list[Row], rejects: list[Rejected], states: list[StreamState],
               run_id: str) -> WriteResult:
-        result = WriteResult()
         by_table: dict[str, list[Row]] = {}
         for r in rows:
             by_table.setdefault(r.table, []).append(r)
+        batches = {table: pa.Table.from_pydict(columns_of(trows), schema=ARROW_SCHEMA)
+                   for table, trows in by_table.items()}
+        while True:
+            try:
+                return self._write_once(batches, rejects, states, run_id)
+            except duckdb.ConstraintException:
+                # a plain insert met an id the table holds: the whole transaction was rolled
+                # back; land it again with that table upserted, as it will be from now on
+                if self._trying is None or self._trying in self._upsert_tables:
+                    raise
+                self._upsert_tables.add(self._trying)
+
+    def _write_once(self, batches: dict[str, pa.Table], rejects: list[Rejected],
+                    states: list[StreamState], run_id: str) -> WriteResult:
+        result = WriteResult()
         con = self.con
+        self._trying = None
         con.begin()
         try:
             now = con.execute("SELECT current_timestamp").fetchall()[0][0]
-            for table, trows in by_table.items():
-                batch = pa.Table.from_pydict(columns_of(trows), schema=ARROW_SCHEMA)
+            for table, batch in batches.items():
                 con.register("_landing_batch", batch)
                 target = f"{SCHEMA}.{table}"
-                # count(*) is read from the table's metadata; a join of the batch against the
-                # table to classify rows would scan every id of the table per batch (quadratic)
-                before = con.execute(f"SELECT COUNT(*) FROM {target}").fetchall()[0][0]
-                touched = con.execute(UPSERT.format(target=target), [now]).fetchall()[0][0]
-                after = con.execute(f"SELECT COUNT(*) FROM {target}").fetchall()[0][0]
+                if table not in self._upsert_tables:
+                    # rows expected new (a table empty when the run began, e.g. a first full
+                    # read): a plain insert costs a third less than the upsert's conflict check
+                    self._trying = table
+                    con.execute(INSERT.format(target=target), [now])
+                    self._trying = None
+                    inserted, updated = batch.num_rows, 0
+                else:
+                    # count(*) is read from the table's metadata; a join of the batch against
+                    # the table to classify rows would scan every id of it per batch (quadratic)
+                    before = con.execute(f"SELECT COUNT(*) FROM {target}").fetchall()[0][0]
+                    touched = con.execute(UPSERT.format(target=target), [now]).fetchall()[0][0]
+                    after = con.execute(f"SELECT COUNT(*) FROM {target}").fetchall()[0][0]
+                    inserted, updated = after - before, touched - (after - before)
                 con.unregister("_landing_batch")
-                result.inserted[table] = result.inserted.get(table, 0) + after - before
-                result.updated[table] = result.updated.get(table, 0) + touched - (after - before)
+                result.inserted[table] = result.inserted.get(table, 0) + inserted
+                result.updated[table] = result.updated.get(table, 0) + updated
             if rejects:
                 con.executemany(
                     f"INSERT INTO {SCHEMA}._rejected VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "

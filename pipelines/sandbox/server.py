@@ -6,6 +6,11 @@ Why it is built this way:
   stored JSON texts are read as bytes and joined into the page without being decoded or parsed:
   pages stream at tens of thousands of objects per second. Only `expand[]` makes the server
   parse objects.
+- `cashbook sandbox serve` (its own process) reads the world through mmap (`SERVE_MMAP_BYTES`):
+  no copy of each page into SQLite's cache. The mapped file pages count in that process's RSS
+  once per connection although they are the shared page cache, so a server started inside
+  another process (`start_in_thread`: tests, `make demo`) reads without mmap and leaves that
+  process's memory figure alone.
 - The request head is read by a small parser of its own (`SandboxHandler.parse_request`): the
   standard library's goes through the email package and cost more CPU than the page itself.
 - Readers use read-only SQLite connections from a small pool; the one write path
@@ -62,6 +67,7 @@ PAYOUT_CREATE_PARAMS = frozenset(
 )
 LIST_PARAMS = frozenset("limit starting_after ending_before created expand".split())
 RANGE_OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+SERVE_MMAP_BYTES = 2_147_418_112  # SQLite's largest (SQLITE_MAX_MMAP_SIZE of this build)
 
 # Equality filters per object type: query parameter -> JSON path of the stored payload.
 # Booleans are listed separately because JSON true/false compare as 1/0 in SQLite.
@@ -211,8 +217,9 @@ class ListSpec:
 class ConnectionPool:
     """Read-only SQLite connections handed out per request (cheap, and never shared by threads)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, mmap_bytes: int = 0) -> None:
         self.path = path
+        self.mmap_bytes = mmap_bytes
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
 
     def get(self) -> sqlite3.Connection:
@@ -221,7 +228,8 @@ class ConnectionPool:
         except queue.Empty:
             conn = store.connect(self.path, readonly=True)
             conn.execute("PRAGMA cache_size=-20000")
-            conn.execute("PRAGMA mmap_size=2147418112")
+            if self.mmap_bytes:
+                conn.execute(f"PRAGMA mmap_size={int(self.mmap_bytes)}")
             return conn
 
     def put(self, conn: sqlite3.Connection) -> None:
@@ -238,14 +246,14 @@ class ConnectionPool:
 class World:
     """The world file plus the things read once: key, API version, seed."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, mmap_bytes: int = 0) -> None:
         self.path = Path(path)
         if not self.path.exists():
             raise FileNotFoundError(f"sandbox world not found: {self.path}")
         self.writer = store.connect(self.path)  # also turns WAL on for the readers
         self.writer.isolation_level = None
         self.write_lock = threading.Lock()
-        self.pool = ConnectionPool(self.path)
+        self.pool = ConnectionPool(self.path, mmap_bytes)
         meta = dict(self.writer.execute("SELECT key, value FROM meta").fetchall())
         missing = [k for k in ("api_key", "api_version", "clock") if k not in meta]
         if missing:
@@ -1129,7 +1137,7 @@ def _fault_config(faults: FaultConfig | str | None) -> FaultConfig | None:
 def serve_forever(world_path: str | Path, *, host: str = "127.0.0.1", port: int = 12111,
                   rate_limit: float | None = 100.0, faults: FaultConfig | str | None = None) -> None:
     """Serve the world until interrupted (the `cashbook sandbox serve` command)."""
-    world = World(world_path)
+    world = World(world_path, mmap_bytes=SERVE_MMAP_BYTES)
     server = SandboxHTTPServer((host, port), world, rate_limit, _fault_config(faults))
     try:
         server.serve_forever(poll_interval=0.2)

@@ -102,3 +102,22 @@ def test_bad_header_line_and_bad_request_line(tiny_server):
     assert b"505" in data
     data, _ = exchange(tiny_server, b"GET /v1/charges HTTP/1.1\r\n\r\n")  # no key: Stripe's 401
     assert data.startswith(b"HTTP/1.1 401") and b"You did not provide an API key" in data
+
+
+def test_only_the_standalone_server_maps_the_world(tiny_server, tmp_path):
+    """mmap'd pages count in the host process's RSS once per connection: a server inside another
+    process (tests, make demo) reads without it; `cashbook sandbox serve` (serve_forever) maps."""
+    from pipelines.sandbox.server import SERVE_MMAP_BYTES, World
+
+    embedded = tiny_server._server.world.pool.get()
+    try:
+        assert embedded.execute("PRAGMA mmap_size").fetchone()[0] == 0
+    finally:
+        tiny_server._server.world.pool.put(embedded)
+    standalone = World(tiny_server.world_path, mmap_bytes=SERVE_MMAP_BYTES)
+    try:
+        conn = standalone.pool.get()
+        assert conn.execute("PRAGMA mmap_size").fetchone()[0] == SERVE_MMAP_BYTES
+        standalone.pool.put(conn)
+    finally:
+        standalone.close()

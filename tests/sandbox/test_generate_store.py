@@ -121,3 +121,17 @@ def test_only_the_standalone_server_maps_the_world(tiny_server, tmp_path):
         standalone.pool.put(conn)
     finally:
         standalone.close()
+
+
+def test_few_collections_restores_the_collector():
+    import gc
+
+    from pipelines.sandbox.generate import GC_YOUNG_THRESHOLD, few_collections
+
+    before = gc.get_threshold()
+    with few_collections():
+        assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD and gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    with pytest.raises(ValueError), few_collections():
+        raise ValueError("generation failed")
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -68,13 +68,15 @@ def few_collections():
     hardly any reference cycles, while the cycle collector would walk every live one again and
     again: objects alive before the run are frozen out of it and young collections are rare."""
     threshold = gc.get_threshold()
+    frozen_by_caller = gc.get_freeze_count() > 0
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, threshold[1], threshold[2])
     try:
         yield
     finally:
         gc.set_threshold(*threshold)
-        gc.unfreeze()
+        if not frozen_by_caller:  # a caller's own freeze stays as it was (with ours in it)
+            gc.unfreeze()
 
 
 GC_YOUNG_THRESHOLD = 100_000

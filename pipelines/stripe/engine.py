@@ -254,7 +254,7 @@ def _run_sync(api: StripeApi, landing_factory, options: SyncOptions | None = Non
                     # payouts of connected accounts follow their events, so the accounts'
                     # sync time is that of the streams read on every visit
                     visited = [t for t in connected if t != "payout" or "event" not in connected]
-                    activity = landing.account_activity(visited)
+                    activity = landing.account_activity(visited, now)
                     result.accounts_total = len(activity)
                     if options.full_refresh:
                         accounts = [a.account for a in activity]

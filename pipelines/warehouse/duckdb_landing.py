@@ -18,7 +18,7 @@ from pipelines.stripe.records import Row
 from pipelines.stripe.rejects import Rejected
 from pipelines.stripe.state import StreamState
 from pipelines.warehouse.landing import (
-    ACTIVITY_SQL, SCHEMA, STATE_COLUMNS, TABLES, WriteResult, activities_from, columns_of,
+    SCHEMA, STATE_COLUMNS, TABLES, WriteResult, activities_from, activity_sql, columns_of,
     reject_key, state_tuple,
 )
 
@@ -56,12 +56,14 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}._rejected (
 
 # Measured on recorded demo pages (bench/ingest.py replay): with the default 16 MB threshold
 # DuckDB checkpoints every few batches and each checkpoint recompresses (FSST) what it writes,
-# about 30 us of CPU per 2.5 KB row; one checkpoint per 256 MB of WAL and zstd for strings cut
-# the landing to a third and the file to a quarter. Both are settings of this connection only:
-# other connections to the file (dbt) keep DuckDB's defaults.
+# about 30 us of CPU per 2.5 KB row; one checkpoint per 128 MB of WAL and zstd for strings cut
+# the landing to a third and the file to a quarter. The memory limit keeps DuckDB's share of an
+# ingest's peak small (a full ingest holds no more than a batch and the queue). These are
+# settings of this process's connection only: dbt and readers keep DuckDB's defaults.
 SESSION_SETTINGS = (
-    "SET checkpoint_threshold = '256MB'",
+    "SET checkpoint_threshold = '128MB'",
     "SET force_compression = 'zstd'",
+    "SET memory_limit = '384MB'",
 )
 
 COLUMNS = ("id, account, created, livemode, api_version, payload, synced_at, source, is_deleted, "
@@ -189,9 +191,8 @@ class DuckDBLanding:
             raise
         return result
 
-    def account_activity(self, streams: list[str]) -> list[AccountActivity]:
-        sql = ACTIVITY_SQL.format(streams=", ".join(f"'{s}'" for s in streams),
-                                  n_streams=len(streams))
+    def account_activity(self, streams: list[str], now: int) -> list[AccountActivity]:
+        sql = activity_sql(streams, now)
         return activities_from(self.con.execute(sql).fetchall())
 
     def close(self) -> None:

@@ -66,10 +66,16 @@ def columns_of(rows: list[Row]) -> dict[str, list]:
     }
 
 
-# SQL that both engines accept, given `payload ->> 'key'` text extraction.
+# SQL that both engines accept, given `payload ->> 'key'` text extraction. {now}: the run's
+# server time; {streams}: the streams read on every visit of an account.
 ACTIVITY_SQL = f"""
 WITH conn AS (
-    SELECT id AS account FROM {SCHEMA}.account WHERE NOT is_deleted
+    SELECT id AS account,
+           payload -> 'settings' -> 'payouts' -> 'schedule' ->> 'interval' AS payout_interval,
+           payload -> 'settings' -> 'payouts' -> 'schedule' ->> 'weekly_anchor' AS weekly_anchor,
+           payload -> 'settings' -> 'payouts' -> 'schedule' ->> 'monthly_anchor' AS monthly_anchor,
+           payload ->> 'payouts_enabled' AS payouts_enabled
+    FROM {SCHEMA}.account WHERE NOT is_deleted
 ), st AS (
     SELECT account,
            MIN(synced_through) FILTER (WHERE stream IN ({{streams}})) AS synced_through,
@@ -86,24 +92,34 @@ WITH conn AS (
     UNION ALL
     SELECT id, MAX(state_version) FROM {SCHEMA}.account GROUP BY 1
 ), bal AS (
-    SELECT account, SUM(CAST(payload ->> 'net' AS BIGINT)) AS balance
-    FROM {SCHEMA}.balance_transaction WHERE account IS NOT NULL GROUP BY account
-), flight AS (
+    SELECT account, SUM(CAST(payload ->> 'net' AS BIGINT)) AS available
+    FROM {SCHEMA}.balance_transaction
+    WHERE account IS NOT NULL AND CAST(payload ->> 'available_on' AS BIGINT) <= {{now}}
+    GROUP BY account
+), settling AS (
     SELECT DISTINCT account FROM {SCHEMA}.payout
-    WHERE account IS NOT NULL AND payload ->> 'status' IN ('pending', 'in_transit')
+    WHERE account IS NOT NULL AND (payload ->> 'status' = 'pending'
+          OR (payload ->> 'status' = 'in_transit'
+              AND CAST(payload ->> 'arrival_date' AS BIGINT) <= {{now}} + 86400))
 )
 SELECT conn.account,
        CASE WHEN st.n >= {{n_streams}} THEN st.synced_through END,
        COALESCE(st.open_pass, FALSE),
        (SELECT MAX(v) FROM platform p WHERE p.account = conn.account) / 2,
-       COALESCE(bal.balance, 0) <> 0,
-       flight.account IS NOT NULL
+       COALESCE(bal.available, 0) > 0,
+       settling.account IS NOT NULL,
+       conn.payout_interval, conn.weekly_anchor, conn.monthly_anchor, conn.payouts_enabled
 FROM conn
 LEFT JOIN st ON st.account = conn.account
 LEFT JOIN bal ON bal.account = conn.account
-LEFT JOIN flight ON flight.account = conn.account
+LEFT JOIN settling ON settling.account = conn.account
 ORDER BY conn.account
 """
+
+
+def activity_sql(streams: list[str], now: int) -> str:
+    return ACTIVITY_SQL.format(streams=", ".join(f"'{s}'" for s in streams),
+                               n_streams=len(streams), now=int(now))
 
 
 class Landing(Protocol):
@@ -113,11 +129,19 @@ class Landing(Protocol):
     def load_states(self) -> dict[tuple[str, str], StreamState]: ...
     def write(self, rows: list[Row], rejects: list[Rejected], states: list[StreamState],
               run_id: str) -> WriteResult: ...
-    def account_activity(self, streams: list[str]) -> list[AccountActivity]: ...
+    def account_activity(self, streams: list[str], now: int) -> list[AccountActivity]: ...
     def close(self) -> None: ...
+
+
+def _anchor(value) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def activities_from(result_rows) -> list[AccountActivity]:
     return [AccountActivity(a, None if s is None else int(s), bool(o),
-                            None if p is None else int(p), bool(b), bool(f))
-            for a, s, o, p, b, f in result_rows]
+                            None if p is None else int(p), bool(b), bool(f),
+                            interval, weekly, _anchor(monthly), enabled != "false")
+            for a, s, o, p, b, f, interval, weekly, monthly, enabled in result_rows]

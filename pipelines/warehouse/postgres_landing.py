@@ -12,8 +12,8 @@ from pipelines.stripe.records import Row
 from pipelines.stripe.rejects import Rejected
 from pipelines.stripe.state import StreamState
 from pipelines.warehouse.landing import (
-    ACTIVITY_SQL, ROW_COLUMNS, SCHEMA, STATE_COLUMNS, TABLES, WriteResult, activities_from,
-    columns_of, reject_key, state_tuple,
+    ROW_COLUMNS, SCHEMA, STATE_COLUMNS, TABLES, WriteResult, activities_from,
+    activity_sql, columns_of, reject_key, state_tuple,
 )
 from pipelines.warehouse.url import WarehouseTarget
 
@@ -143,9 +143,8 @@ class PostgresLanding:
             raise
         return result
 
-    def account_activity(self, streams: list[str]) -> list[AccountActivity]:
-        sql = ACTIVITY_SQL.format(streams=", ".join(f"'{s}'" for s in streams),
-                                  n_streams=len(streams))
+    def account_activity(self, streams: list[str], now: int) -> list[AccountActivity]:
+        sql = activity_sql(streams, now)
         with self.con.cursor() as cur:
             cur.execute(sql)
             rows = cur.fetchall()

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime, timezone
 
 import orjson
 import stripe
 
-from pipelines.stripe.accounts import AccountActivity, accounts_to_sync
+from pipelines.stripe.accounts import (
+    AccountActivity, accounts_to_sync, is_payout_day, payout_day_between,
+)
 from pipelines.stripe.client import RetryPolicy
 from pipelines.stripe.events import plan_event
 from pipelines.stripe.records import embedded_reversals, merge_invoice_lines
@@ -60,15 +63,48 @@ def test_accounts_rule_visits_only_accounts_where_something_can_have_changed():
         AccountActivity("acct_new", None, False, None, False, False),
         AccountActivity("acct_open", synced, True, None, False, False),
         AccountActivity("acct_transfer", synced, False, NOW - 100, False, False),
-        AccountActivity("acct_balance", synced, False, None, True, False),
-        AccountActivity("acct_inflight", synced, False, None, False, True),
+        AccountActivity("acct_settling", synced, False, None, False, True),
+        AccountActivity("acct_daily_funds", synced, False, None, True, False, "daily"),
+        AccountActivity("acct_daily_empty", synced, False, None, False, False, "daily"),
+        AccountActivity("acct_daily_disabled", synced, False, None, True, False, "daily", None, None, False),
+        AccountActivity("acct_manual", synced, False, None, True, False, "manual"),
         AccountActivity("acct_quiet", synced, False, synced - 5000, False, False),
         AccountActivity("acct_old", NOW - 26 * DAY, False, None, False, False),
     ]
     assert accounts_to_sync(acts, NOW, overlap=600) == [
-        "acct_new", "acct_open", "acct_transfer", "acct_balance", "acct_inflight", "acct_old"]
+        "acct_new", "acct_open", "acct_transfer", "acct_settling", "acct_daily_funds", "acct_old"]
     # no server time passed since the last sync: nothing can have changed anywhere synced
     assert accounts_to_sync(acts, synced, overlap=600) == ["acct_new", "acct_open"]
+
+
+def test_payout_days_of_weekly_and_monthly_schedules_widened_to_every_time_zone():
+    # 2026-11-03 is a Tuesday; day numbers are UTC days since the epoch
+    tue = int(datetime(2026, 11, 3, tzinfo=timezone.utc).timestamp())
+    day = tue // DAY
+    assert is_payout_day(day, "weekly", "tuesday", None)
+    assert not is_payout_day(day + 1, "weekly", "tuesday", None)
+    assert is_payout_day(day, "daily", None, None) and not is_payout_day(day, "manual", None, None)
+    assert is_payout_day(day, None, None, None)                    # unknown: every day
+    assert is_payout_day(day, "monthly", None, 3) and not is_payout_day(day, "monthly", None, 4)
+    nov30 = int(datetime(2026, 11, 30, tzinfo=timezone.utc).timestamp()) // DAY
+    assert is_payout_day(nov30, "monthly", None, 31)               # past the month's end: last day
+    assert not is_payout_day(nov30 - 1, "monthly", None, 31)
+    # a daily run from Wednesday 06:00 to Thursday 06:00 UTC: Tuesday is still the date until
+    # Wednesday 12:00 UTC at UTC-12 ...
+    wed6 = tue + DAY + 6 * 3600
+    assert payout_day_between(wed6, wed6 + DAY, "weekly", "tuesday", None)
+    # ... but not from Thursday 06:00 on; Friday's date begins Thursday 10:00 UTC at UTC+14
+    assert not payout_day_between(wed6 + DAY, wed6 + DAY + 3 * 3600, "weekly", "tuesday", None)
+    assert not payout_day_between(wed6 + DAY, wed6 + DAY + 3 * 3600, "weekly", "friday", None)
+    assert payout_day_between(wed6 + DAY, wed6 + DAY + 5 * 3600, "weekly", "friday", None)
+    assert not payout_day_between(wed6, wed6, "daily", None, None)     # empty window
+    synced = tue + 10 * 3600                                         # synced Tuesday 10:00
+    weekly = [AccountActivity(f"acct_{d}", synced, False, None, True, False, "weekly", d)
+              for d in ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday")]
+    # to Wednesday 10:00: Monday's date lasts until Tuesday 12:00 UTC somewhere, Wednesday's
+    # begins Tuesday 10:00 UTC somewhere; Thursday's only at Wednesday 10:00
+    assert accounts_to_sync(weekly, synced + DAY, overlap=600) == [
+        "acct_monday", "acct_tuesday", "acct_wednesday"]
 
 
 def test_event_payload_used_when_version_matches_else_refetched():

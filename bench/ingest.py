@@ -18,13 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.sandbox_server import server_process
+from bench.sandbox_server import cpu_seconds, server_process
 from pipelines.catalog import BY_TABLE
 from pipelines.sandbox.advance import advance_world
 from pipelines.sandbox.cli import world_path
 from pipelines.sandbox.generate import generate_world
 from pipelines.stripe.client import Response, StripeApi
-from pipelines.stripe.engine import SyncOptions, SyncResult, _Run, run_sync
+from pipelines.stripe.engine import SyncOptions, SyncResult, _Run, _young_garbage_only, run_sync
 from pipelines.stripe.readers import StreamTask
 from pipelines.stripe.state import plan_pass
 from pipelines.warehouse.duckdb_landing import DuckDBLanding
@@ -65,7 +65,12 @@ class ReplayApi:
         return Response(200, orjson.loads(body), server_time)
 
 
-def replay(pages, table: str, workdir: Path) -> tuple[int, float]:
+def cpu_now() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def replay(pages, table: str, workdir: Path) -> tuple[int, float, float]:
     import pandas  # noqa: F401  DuckDB imports it on the first Arrow register: keep that out of the timing
     landing = DuckDBLanding(workdir / "replay.duckdb")
     landing.ensure_schema()
@@ -74,12 +79,12 @@ def replay(pages, table: str, workdir: Path) -> tuple[int, float]:
     run = _Run(api, landing, SyncOptions(), result)
     plan = plan_pass(None, table, "", now=result.server_time)
     from concurrent.futures import ThreadPoolExecutor
-    began = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    began, cpu = time.perf_counter(), cpu_now()
+    with _young_garbage_only(), ThreadPoolExecutor(max_workers=2) as pool:
         run.run_phase([StreamTask(BY_TABLE[table], None, plan)], pool)
-    seconds = time.perf_counter() - began
-    landing.close()
-    return result.tables[table].received, seconds
+        landing.close()          # the final checkpoint is part of landing
+    seconds, cpu = time.perf_counter() - began, cpu_now() - cpu
+    return result.tables[table].received, seconds, cpu
 
 
 def main(argv=None) -> int:
@@ -101,11 +106,12 @@ def main(argv=None) -> int:
             src.backup(dst)
         url = f"duckdb:///{work / 'warehouse.duckdb'}"
         from pipelines.warehouse.connect import open_landing
-        with server_process(world) as (base_url, api_key, _pid):
+        with server_process(world) as (base_url, api_key, pid):
             api = StripeApi(api_key, base_url)
-            began = time.perf_counter()
+            began, cpu, server_cpu = time.perf_counter(), cpu_now(), cpu_seconds(pid)
             full = run_sync(api, lambda: open_landing(url))
-            full_s = time.perf_counter() - began
+            full_s, full_cpu = time.perf_counter() - began, cpu_now() - cpu
+            server_cpu = (cpu_seconds(pid) or 0) - (server_cpu or 0)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         objects = sum(s.received for s in full.tables.values())
         advance_world(world, 1)
@@ -125,17 +131,22 @@ def main(argv=None) -> int:
                 run.run_phase([StreamTask(BY_TABLE[args.replay_table], None,
                                           plan_pass(None, args.replay_table, "", now=result.server_time))], pool)
             scratch.close()
-        replayed, replay_s = replay(rec.pages, args.replay_table, work)
+        replayed, replay_s, replay_cpu = replay(rec.pages, args.replay_table, work)
         report = {
             "size": args.size, "seed": args.seed,
             "full_objects": objects, "full_seconds": round(full_s, 2),
             "full_objects_per_s": round(objects / full_s), "full_api_calls": full.api_calls,
+            # CPU beside wall time: on a shared machine objects per CPU second is the idle rate
+            "full_ingest_cpu_s": round(full_cpu, 1), "full_server_cpu_s": round(server_cpu, 1),
+            "full_objects_per_ingest_cpu_s": round(objects / full_cpu) if full_cpu else None,
             "peak_rss_mb": round(peak_mb),
             "incremental_seconds": round(inc_s, 2), "incremental_api_calls": inc.api_calls,
             "incremental_accounts_read": f"{inc.accounts_synced}/{inc.accounts_total}",
             "incremental_call_share": round(inc.api_calls / max(full.api_calls, 1), 4),
             "replay_table": args.replay_table, "replay_objects": replayed,
             "replay_objects_per_s": round(replayed / replay_s) if replay_s else None,
+            "replay_cpu_s": round(replay_cpu, 2),
+            "replay_objects_per_cpu_s": round(replayed / replay_cpu) if replay_cpu else None,
             "targets": TARGETS,
         }
     finally:

@@ -104,11 +104,15 @@ def stage_ingest(size: str, args) -> tuple[StageRun, list[Verdict]]:
     return run, [
         Verdict(size, "full ingest (obj/s)", out.get("full_objects_per_s"), INGEST_MIN_OBJ_S, "obj/s", True,
                 f"{out.get('full_objects')} objects in {out.get('full_seconds')} s; stage CPU {run.cpu_s} s "
-                "(ingest + server)"),
+                f"(ingest + server); ingest CPU {out.get('full_ingest_cpu_s')} s "
+                f"({out.get('full_objects_per_ingest_cpu_s')} obj per ingest CPU s), "
+                f"server CPU {out.get('full_server_cpu_s')} s"),
         Verdict(size, "full ingest peak RSS (MB)", out.get("peak_rss_mb"), INGEST_MAX_RSS_MB, "MB", False,
                 "the ingesting process alone"),
         Verdict(size, "replay, processing only (obj/s)", out.get("replay_objects_per_s"), REPLAY_MIN_OBJ_S,
-                "obj/s", True, f"{out.get('replay_objects')} {out.get('replay_table')} objects"),
+                "obj/s", True, f"{out.get('replay_objects')} {out.get('replay_table')} objects; "
+                f"CPU {out.get('replay_cpu_s')} s ({out.get('replay_objects_per_cpu_s')} obj per CPU s, "
+                "DuckDB's threads included)"),
         Verdict(size, "incremental after 1 day: call share", share, INCREMENTAL_MAX_CALL_SHARE, "", False, calls),
     ]
 

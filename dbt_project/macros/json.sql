@@ -1,5 +1,6 @@
 {#-
-  Cross-database JSON access: DuckDB (JSON type, JSONPath strings) and PostgreSQL (jsonb, path arrays).
+  Cross-database JSON access: DuckDB (raw payloads are VARCHAR holding JSON text, which json_extract
+  reads as it reads the JSON type; JSONPath strings) and PostgreSQL (jsonb, path arrays).
   `path` is a dotted path inside the object, e.g. 'status_transitions.paid_at'.
   Scalars come out typed and strict: a value that is not of the type fails the build rather than
   turning silently into NULL. A missing key or JSON null gives SQL NULL.

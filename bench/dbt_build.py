@@ -100,13 +100,32 @@ def dbt_build(env: dict[str, str], target_path: Path, select: str | None) -> dic
     if select:  # only the tests whose parents are all selected, so none reads an unbuilt model
         cmd += ["--select", select, "--indirect-selection", "cautious"]
     measured = measure_command(cmd, env={**env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
-    results_file = target_path / "run_results.json"
-    statuses: Counter = Counter()
-    if results_file.exists():
-        for node in json.loads(results_file.read_text()).get("results", []):
-            statuses[node.get("status", "?")] += 1
-    measured["nodes"] = dict(statuses)
+    measured["nodes"], measured["timing"] = node_timings(target_path / "run_results.json")
     return measured
+
+
+def node_timings(results_file: Path, top: int = 12) -> tuple[dict, dict]:
+    """Node counts by status, and where dbt's seconds went: the sum of node times by resource type
+    (model, test, seed, unit_test), the slowest nodes, and dbt's own elapsed time (the rest of the
+    wall time is startup and parsing)."""
+    statuses: Counter = Counter()
+    by_type: Counter = Counter()
+    nodes: list[tuple[float, str]] = []
+    if not results_file.exists():
+        return {}, {}
+    results = json.loads(results_file.read_text())
+    for node in results.get("results", []):
+        statuses[node.get("status", "?")] += 1
+        uid = node.get("unique_id", "?")
+        seconds = float(node.get("execution_time") or 0.0)
+        by_type[uid.split(".")[0]] += seconds
+        nodes.append((seconds, uid.split(".", 2)[-1]))
+    nodes.sort(reverse=True)
+    return dict(statuses), {
+        "dbt_elapsed_s": round(float(results.get("elapsed_time") or 0.0), 2),
+        "node_seconds_by_type": {k: round(v, 2) for k, v in sorted(by_type.items())},
+        "slowest": [[name, round(sec, 2)] for sec, name in nodes[:top]],
+    }
 
 
 def bench_dbt(size: str, seed: int, warehouse: str, select: str | None = None) -> dict:
@@ -168,6 +187,11 @@ def main(argv: list[str] | None = None) -> int:
         m = report[step]
         print(f"dbt build {step:11} {args.size}/{args.warehouse}: {m['seconds']} s "
               f"(CPU {m['cpu_s']} s, rc {m['returncode']}, nodes {m['nodes']})", flush=True)
+        timing = m.get("timing") or {}
+        print(f"    dbt elapsed {timing.get('dbt_elapsed_s')} s; node seconds by type "
+              f"{timing.get('node_seconds_by_type')}", flush=True)
+        for name, sec in timing.get("slowest", []):
+            print(f"    {sec:8.2f} s  {name}", flush=True)
     return 0 if report["full"]["returncode"] == 0 and report["incremental"]["returncode"] == 0 else 1
 
 

@@ -1,6 +1,14 @@
+{{ config(
+    materialized='incremental',
+    unique_key='balance_transaction_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ stripe_delete_changed('balance_transaction', 'balance_transaction_id') }}"
+) }}
+
 with source as (
     select * from {{ source('stripe', 'balance_transaction') }}
-    where not is_deleted
+    where not is_deleted{{ stripe_changed_since() }}
 ),
 
 renamed as (
@@ -12,7 +20,8 @@ renamed as (
         upper({{ json_text('detail.value', 'currency') }}) as currency,
         {{ json_text('detail.value', 'type') }} as fee_type,
         {{ json_text('detail.value', 'application') }} as application_id,
-        {{ json_text('detail.value', 'description') }} as description
+        {{ json_text('detail.value', 'description') }} as description,
+        bt.synced_at
     from source as bt
     cross join {{ json_each('bt.payload', 'fee_details', 'detail') }}
 ),

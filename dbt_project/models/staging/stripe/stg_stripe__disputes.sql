@@ -1,6 +1,14 @@
+{{ config(
+    materialized='incremental',
+    unique_key='dispute_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ stripe_delete_changed('dispute', 'dispute_id') }}"
+) }}
+
 with source as (
     select * from {{ source('stripe', 'dispute') }}
-    where not is_deleted
+    where not is_deleted{{ stripe_changed_since() }}
 ),
 
 renamed as (

@@ -1,3 +1,6 @@
+{#- A view: no model reads events; parsing every event payload into a table would cost more than it saves. -#}
+{{ config(materialized='view') }}
+
 with source as (
     select * from {{ source('stripe', 'event') }}
     where not is_deleted

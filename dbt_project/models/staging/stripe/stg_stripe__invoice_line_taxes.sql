@@ -1,14 +1,23 @@
 {#- One row per tax on an invoice line: `taxes` since 2025-03-31.basil, `tax_amounts` before. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='invoice_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ stripe_delete_changed('invoice', 'invoice_id') }}"
+) }}
+
 with invoices as (
     select * from {{ source('stripe', 'invoice') }}
-    where not is_deleted
+    where not is_deleted{{ stripe_changed_since() }}
 ),
 
 lines as (
     select
         inv.id as invoice_id,
         upper({{ json_text('inv.payload', 'currency') }}) as currency,
-        line.value as line
+        line.value as line,
+        inv.synced_at
     from invoices as inv
     cross join {{ json_each('inv.payload', 'lines.data', 'line') }}
 ),
@@ -23,7 +32,8 @@ current_taxes as (
         {{ json_int('tax.value', 'taxable_amount') }} as taxable_amount,
         {{ json_text('tax.value', 'tax_behavior') }} = 'inclusive' as is_inclusive,
         {{ json_id('tax.value', 'tax_rate_details.tax_rate') }} as tax_rate_id,
-        {{ json_text('tax.value', 'taxability_reason') }} as taxability_reason
+        {{ json_text('tax.value', 'taxability_reason') }} as taxability_reason,
+        lines.synced_at
     from lines
     cross join {{ json_each('lines.line', 'taxes', 'tax') }}
 ),
@@ -38,7 +48,8 @@ legacy_taxes as (
         {{ json_int('tax.value', 'taxable_amount') }} as taxable_amount,
         {{ json_bool('tax.value', 'inclusive') }} as is_inclusive,
         {{ json_id('tax.value', 'tax_rate') }} as tax_rate_id,
-        {{ json_text('tax.value', 'taxability_reason') }} as taxability_reason
+        {{ json_text('tax.value', 'taxability_reason') }} as taxability_reason,
+        lines.synced_at
     from lines
     cross join {{ json_each('lines.line', 'tax_amounts', 'tax') }}
     -- a line carries one shape or the other; never count a tax twice
@@ -49,13 +60,13 @@ final as (
     select
         invoice_line_id || '-' || cast(tax_ordinal as varchar) as invoice_line_tax_id,
         invoice_line_id, invoice_id, currency, tax_ordinal, tax_amount, taxable_amount,
-        is_inclusive, tax_rate_id, taxability_reason
+        is_inclusive, tax_rate_id, taxability_reason, synced_at
     from current_taxes
     union all
     select
         invoice_line_id || '-' || cast(tax_ordinal as varchar) as invoice_line_tax_id,
         invoice_line_id, invoice_id, currency, tax_ordinal, tax_amount, taxable_amount,
-        is_inclusive, tax_rate_id, taxability_reason
+        is_inclusive, tax_rate_id, taxability_reason, synced_at
     from legacy_taxes
 )
 

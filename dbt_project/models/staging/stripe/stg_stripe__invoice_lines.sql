@@ -4,9 +4,17 @@
   `subscription_item`, `price`/`plan` and `tax_amounts`; since then `parent.*_details`, `pricing`
   and `taxes`.
 -#}
+{{ config(
+    materialized='incremental',
+    unique_key='invoice_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ stripe_delete_changed('invoice', 'invoice_id') }}"
+) }}
+
 with invoices as (
     select * from {{ source('stripe', 'invoice') }}
-    where not is_deleted
+    where not is_deleted{{ stripe_changed_since() }}
 ),
 
 lines as (
@@ -15,7 +23,8 @@ lines as (
         inv.account as account_id,
         upper({{ json_text('inv.payload', 'currency') }}) as invoice_currency,
         line.value as line,
-        line.ordinal as line_ordinal
+        line.ordinal as line_ordinal,
+        inv.synced_at
     from invoices as inv
     cross join {{ json_each('inv.payload', 'lines.data', 'line') }}
 ),
@@ -86,7 +95,8 @@ renamed as (
         {{ json_text('line', 'description') }} as description,
         {{ json_bool('line', 'discountable') }} as is_discountable,
         {{ json_int('line', 'period.start') }} as period_start,
-        {{ json_int('line', 'period.end') }} as period_end
+        {{ json_int('line', 'period.end') }} as period_end,
+        synced_at
     from lines
 ),
 
@@ -126,7 +136,8 @@ final as (
         renamed.period_start,
         renamed.period_end,
         {{ epoch_to_ts('renamed.period_start') }} as period_start_at,
-        {{ epoch_to_ts('renamed.period_end') }} as period_end_at
+        {{ epoch_to_ts('renamed.period_end') }} as period_end_at,
+        renamed.synced_at
     from renamed
     left join discounts on renamed.invoice_line_id = discounts.invoice_line_id
     left join taxes on renamed.invoice_line_id = taxes.invoice_line_id

@@ -1,6 +1,14 @@
+{{ config(
+    materialized='incremental',
+    unique_key='invoice_payment_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ stripe_delete_changed('invoice_payment', 'invoice_payment_id') }}"
+) }}
+
 with source as (
     select * from {{ source('stripe', 'invoice_payment') }}
-    where not is_deleted
+    where not is_deleted{{ stripe_changed_since() }}
 ),
 
 renamed as (
@@ -19,7 +27,8 @@ renamed as (
         {{ epoch_to_ts('created') }} as created_at,
         {{ epoch_to_ts(json_int('payload', 'status_transitions.paid_at')) }} as paid_at,
         {{ epoch_to_ts(json_int('payload', 'status_transitions.canceled_at')) }} as canceled_at,
-        livemode as is_livemode
+        livemode as is_livemode,
+        synced_at
     from source
 ),
 

@@ -1,28 +1,14 @@
+{{ config(
+    materialized='incremental',
+    unique_key='invoice_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ stripe_delete_changed('invoice', 'invoice_id') }}"
+) }}
+
 with source as (
     select * from {{ source('stripe', 'invoice') }}
-    where not is_deleted
-),
-
-total_taxes as (
-    -- `total_taxes` (2025-03-31.basil) replaced `total_tax_amounts`; either may be present.
-    select inv.id as invoice_id, sum({{ json_int('tax.value', 'amount') }}) as tax_amount
-    from source as inv
-    cross join {{ json_each('inv.payload', 'total_taxes', 'tax') }}
-    group by inv.id
-),
-
-legacy_total_taxes as (
-    select inv.id as invoice_id, sum({{ json_int('tax.value', 'amount') }}) as tax_amount
-    from source as inv
-    cross join {{ json_each('inv.payload', 'total_tax_amounts', 'tax') }}
-    group by inv.id
-),
-
-total_discounts as (
-    select inv.id as invoice_id, sum({{ json_int('disc.value', 'amount') }}) as discount_amount
-    from source as inv
-    cross join {{ json_each('inv.payload', 'total_discount_amounts', 'disc') }}
-    group by inv.id
+    where not is_deleted{{ stripe_changed_since() }}
 ),
 
 renamed as (
@@ -67,7 +53,12 @@ renamed as (
         {{ epoch_to_ts(json_int('payload', 'status_transitions.paid_at')) }} as paid_at,
         {{ epoch_to_ts(json_int('payload', 'status_transitions.voided_at')) }} as voided_at,
         {{ epoch_to_ts(json_int('payload', 'status_transitions.marked_uncollectible_at')) }} as marked_uncollectible_at,
-        livemode as is_livemode
+        livemode as is_livemode,
+        -- `total_taxes` (2025-03-31.basil) replaced `total_tax_amounts`; either may be present
+        {{ stripe_array_sum('payload', 'total_taxes', 'amount') }} as total_taxes_amount,
+        {{ stripe_array_sum('payload', 'total_tax_amounts', 'amount') }} as legacy_total_tax_amount,
+        {{ stripe_array_sum('payload', 'total_discount_amounts', 'amount') }} as total_discount_amount,
+        synced_at
     from source
 ),
 
@@ -89,8 +80,8 @@ final as (
         renamed.subtotal_excluding_tax,
         renamed.total,
         renamed.total_excluding_tax,
-        coalesce(total_taxes.tax_amount, legacy_total_taxes.tax_amount, renamed.legacy_tax, 0) as tax_amount,
-        coalesce(total_discounts.discount_amount, 0) as discount_amount,
+        coalesce(renamed.total_taxes_amount, renamed.legacy_total_tax_amount, renamed.legacy_tax, 0) as tax_amount,
+        coalesce(renamed.total_discount_amount, 0) as discount_amount,
         renamed.amount_due,
         renamed.amount_paid,
         renamed.amount_remaining,
@@ -110,11 +101,9 @@ final as (
         renamed.paid_at,
         renamed.voided_at,
         renamed.marked_uncollectible_at,
-        renamed.is_livemode
+        renamed.is_livemode,
+        renamed.synced_at
     from renamed
-    left join total_taxes on renamed.invoice_id = total_taxes.invoice_id
-    left join legacy_total_taxes on renamed.invoice_id = legacy_total_taxes.invoice_id
-    left join total_discounts on renamed.invoice_id = total_discounts.invoice_id
 )
 
 select * from final

@@ -1,6 +1,14 @@
+{{ config(
+    materialized='incremental',
+    unique_key='price_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ stripe_delete_changed('price', 'price_id') }}"
+) }}
+
 with source as (
     select * from {{ source('stripe', 'price') }}
-    where not is_deleted
+    where not is_deleted{{ stripe_changed_since() }}
 ),
 
 renamed as (
@@ -22,7 +30,8 @@ renamed as (
         {{ json_text('payload', 'nickname') }} as nickname,
         {{ json_text('payload', 'lookup_key') }} as lookup_key,
         {{ epoch_to_ts('created') }} as created_at,
-        livemode as is_livemode
+        livemode as is_livemode,
+        synced_at
     from source
 ),
 

@@ -1,6 +1,14 @@
+{{ config(
+    materialized='incremental',
+    unique_key='subscription_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ stripe_delete_changed('subscription', 'subscription_id') }}"
+) }}
+
 with source as (
     select * from {{ source('stripe', 'subscription') }}
-    where not is_deleted
+    where not is_deleted{{ stripe_changed_since() }}
 ),
 
 items as (
@@ -9,7 +17,8 @@ items as (
         sub.account as account_id,
         sub.payload as subscription_payload,
         item.value as item,
-        item.ordinal as item_ordinal
+        item.ordinal as item_ordinal,
+        sub.synced_at
     from source as sub
     cross join {{ json_each('sub.payload', 'items.data', 'item') }}
 ),
@@ -31,7 +40,8 @@ renamed as (
         -- Since 2025-03-31.basil the current period lives on the item; before, on the subscription.
         {{ epoch_to_ts('coalesce(' ~ json_int('item', 'current_period_start') ~ ', ' ~ json_int('subscription_payload', 'current_period_start') ~ ')') }} as current_period_start_at,
         {{ epoch_to_ts('coalesce(' ~ json_int('item', 'current_period_end') ~ ', ' ~ json_int('subscription_payload', 'current_period_end') ~ ')') }} as current_period_end_at,
-        {{ epoch_to_ts(json_int('item', 'created')) }} as created_at
+        {{ epoch_to_ts(json_int('item', 'created')) }} as created_at,
+        synced_at
     from items
 ),
 

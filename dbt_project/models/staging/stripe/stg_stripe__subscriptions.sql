@@ -1,6 +1,14 @@
+{{ config(
+    materialized='incremental',
+    unique_key='subscription_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ stripe_delete_changed('subscription', 'subscription_id') }}"
+) }}
+
 with source as (
     select * from {{ source('stripe', 'subscription') }}
-    where not is_deleted
+    where not is_deleted{{ stripe_changed_since() }}
 ),
 
 item_periods as (
@@ -42,7 +50,8 @@ renamed as (
         -- Before 2025-03-31.basil the current period sat on the subscription itself.
         {{ epoch_to_ts(json_int('payload', 'current_period_start')) }} as legacy_period_start_at,
         {{ epoch_to_ts(json_int('payload', 'current_period_end')) }} as legacy_period_end_at,
-        livemode as is_livemode
+        livemode as is_livemode,
+        synced_at
     from source
 ),
 
@@ -76,7 +85,8 @@ final as (
         renamed.canceled_at,
         renamed.ended_at,
         renamed.billing_cycle_anchor_at,
-        renamed.is_livemode
+        renamed.is_livemode,
+        renamed.synced_at
     from renamed
     left join item_periods on renamed.subscription_id = item_periods.subscription_id
 )

@@ -670,7 +670,7 @@ class Simulation(Payments):
         inv = template("invoice")
         inv.update({
             "id": inv_id, "account_country": "US", "account_name": self.platform_name,
-            "account_tax_ids": None, "amount_due": total, "amount_paid": 0, "amount_remaining": total,
+            "account_tax_ids": None, "amount_due": max(total, 0), "amount_paid": 0, "amount_remaining": max(total, 0),
             "amount_shipping": 0, "application": self.application_id, "attempt_count": 0, "attempted": False,
             "auto_advance": True, "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None,
                                                     "provider": None, "status": None},
@@ -680,7 +680,9 @@ class Simulation(Payments):
             "customer_tax_exempt": "reverse" if tax and tax[0] == "reverse" else "none",
             "customer_tax_ids": [{"type": kind, "value": value} for kind, value in cust.tax_ids],
             "default_payment_method": None, "description": None,
-            "discounts": [disc[0]] if discount_total else [], "effective_at": t, "ending_balance": 0,
+            "discounts": [disc[0]] if discount_total else [], "effective_at": t,
+            # Stripe never charges a negative total: the credit goes to the customer's balance
+            "ending_balance": min(total, 0),
             "hosted_invoice_url": f"https://invoice.stripe.com/i/{inv_id}", "invoice_pdf": f"https://pay.stripe.com/invoice/{inv_id}/pdf",
             "issuer": {"type": "self"}, "lines": list_object(lines[:10], f"/v1/invoices/{inv_id}/lines", has_more=len(lines) > 10),
             "metadata": {"creator": cr.id}, "number": f"{cust.prefix}-{cust.seq:04d}",
@@ -706,7 +708,7 @@ class Simulation(Payments):
             self.update(inv, t, {"status": "void", "amount_remaining": 0,
                                  "status_transitions": {**inv["status_transitions"], "voided_at": t}},
                         event="invoice.voided")
-        elif total == 0:
+        elif total <= 0:
             self.mark_paid(t, inv, None)
         return inv
 

@@ -122,6 +122,18 @@ def test_destination_charges_split_exactly(db):
     assert failed and all(c["balance_transaction"] is None and c["failure_code"] for c in failed)
 
 
+def test_no_payment_for_a_zero_or_negative_total(db):
+    """Stripe never charges a non-positive amount: a downgrade whose credit outweighs the new
+    price leaves a negative total, paid at zero with the credit on the customer's balance. (The
+    demo world once charged -1.62 USD for one; ingestion rightly quarantined the charge.)"""
+    assert all(c["amount"] > 0 for c in payloads(db, "charge"))
+    assert all(p["amount"] > 0 for p in payloads(db, "payment_intent"))
+    for inv in payloads(db, "invoice"):
+        assert inv["amount_due"] >= 0 and inv["ending_balance"] == min(inv["total"], 0), inv["id"]
+        if inv["total"] <= 0 and inv["status"] != "void":
+            assert inv["status"] == "paid" and inv["amount_paid"] == 0, inv["id"]
+
+
 def test_stripe_fee_is_card_price_on_the_settled_amount(db):
     charges = {c["id"]: c for c in payloads(db, "charge")}
     checked = 0

@@ -114,19 +114,9 @@ def last_complete_partition(pdef, clock: datetime) -> str:
 
 
 def _materialize(defs, instance, selection, partition_key=None) -> tuple[bool, list[str]]:
-    import dagster as dg
+    from pipelines.payouts.demo_cycle import materialize_quietly
 
-    result = dg.materialize(
-        assets=list(defs.assets or []) + list(defs.asset_checks or []),
-        selection=selection,
-        resources=defs.resources,
-        instance=instance,
-        partition_key=partition_key,
-        raise_on_error=False,
-        tags={"cashbook/run": "demo"},
-        # the full event stream is in the run's history (make ui); the terminal gets warnings
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-    )
+    result = materialize_quietly(defs, instance, selection, partition_key, tags={"cashbook/run": "demo"})
     failed = [
         event.step_key or "?"
         for event in result.all_events

@@ -101,7 +101,9 @@ def payout_mart_selection(defs) -> list:
                   key=lambda k: k.to_user_string())
 
 
-def _materialize(defs, instance, selection, partition_key=None, tags=None):
+def materialize_quietly(defs, instance, selection, partition_key=None, tags=None):
+    """Materialize `selection` from the code location in `instance`, warnings only on the
+    console (the full event stream stays in the run's history); never raises on a failed step."""
     import dagster as dg
 
     return dg.materialize(
@@ -115,7 +117,7 @@ def _materialize(defs, instance, selection, partition_key=None, tags=None):
 
 def refresh_payout_marts(defs, instance) -> bool:
     """Ingest (incremental), the FX rates and dbt up to the payout marts; True when it all ran."""
-    return _materialize(defs, instance, payout_mart_selection(defs)).success
+    return materialize_quietly(defs, instance, payout_mart_selection(defs)).success
 
 
 def run_payout_cycle(defs, instance, *, world: Path, day: date, warehouse_url: str | None = None,
@@ -136,7 +138,7 @@ def run_payout_cycle(defs, instance, *, world: Path, day: date, warehouse_url: s
         say(f"    {'ok  ' if ok else 'FAIL'} payouts: {name}")
         return ok
 
-    result = _materialize(defs, instance, [P.CREATOR_BALANCES, P.PAYOUT_PLAN], partition)
+    result = materialize_quietly(defs, instance, [P.CREATOR_BALANCES, P.PAYOUT_PLAN], partition)
     if not step(f"plan {partition}", result.success):
         return _read_back(summary, url)
 
@@ -155,7 +157,7 @@ def run_payout_cycle(defs, instance, *, world: Path, day: date, warehouse_url: s
     step(f"sandbox advanced {advance_days} day(s) to {day + timedelta(days=advance_days)}", True)
     if not step("ingest, FX and dbt up to the payout marts", refresh_payout_marts(defs, instance)):
         return _read_back(summary, url)
-    result = _materialize(defs, instance, [P.PAYOUT_RECONCILIATION], partition)
+    result = materialize_quietly(defs, instance, [P.PAYOUT_RECONCILIATION], partition)
     step(f"reconcile {partition}", result.success)
     return _read_back(summary, url)
 

@@ -521,6 +521,8 @@ class Simulation(Payments):
             cust.billing_currency = currency
             self.update(self.get(cust.id), t, {"currency": currency})
         sid = self.ids.new("sub_")
+        # the first invoice is made in the same request: customer.subscription.created shows it
+        first_invoice = self.ids.new("in_")
         trial = not cust.fake and rng.random() < 0.15
         dt = datetime.fromtimestamp(t, timezone.utc)
         sub = Sub(sid, customer, creator, self.ids.new("si_", 14), tier, interval, currency, price_id,
@@ -545,7 +547,7 @@ class Simulation(Payments):
             "description": None, "discounts": self.discount_objects(sub, cust, t),
             "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self"}},
             "items": self.items_payload(sub, price, t),
-            "latest_invoice": None, "metadata": {"creator": cr.id, "tier": sub.tier},
+            "latest_invoice": first_invoice, "metadata": {"creator": cr.id, "tier": sub.tier},
             "payment_settings": {"payment_method_options": None, "payment_method_types": None,
                                  "save_default_payment_method": "on_subscription"},
             "start_date": t, "status": sub.status,
@@ -557,7 +559,7 @@ class Simulation(Payments):
         self.activate(sub)
         lines = [self.line_spec(sub, 0 if trial else amount, t, sub.period_end,
                                 f"Trial period for {TIER_NAMES[tier]}" if trial else self.line_description(sub))]
-        inv = self.invoice(t, sub, lines, "subscription_create")
+        inv = self.invoice(t, sub, lines, "subscription_create", inv_id=first_invoice)
         if trial:
             sub.trial_cancel = rng.random() < 0.25
             self.after_period_start(t, sub)
@@ -607,10 +609,12 @@ class Simulation(Payments):
             self.creators[sub.creator].active -= 1
             sub.counted = False
 
-    def invoice(self, t: int, sub: Sub, specs: list, reason: str, *, void: bool = False) -> dict:
-        """An invoice with its lines: discount, VAT (or reverse charge) per line; status open."""
+    def invoice(self, t: int, sub: Sub, specs: list, reason: str, *, void: bool = False,
+                inv_id: str | None = None) -> dict:
+        """An invoice with its lines: discount, VAT (or reverse charge) per line; status open.
+        The subscription's `latest_invoice` moves to it (customer.subscription.updated)."""
         cust, cr = self.customers[sub.customer], self.creators[sub.creator]
-        inv_id = self.ids.new("in_")
+        inv_id = inv_id or self.ids.new("in_")
         disc = sub.discount
         pct = None
         if disc and reason != "subscription_update":
@@ -703,7 +707,7 @@ class Simulation(Payments):
             self.add(line, parent=inv_id, event=None, created=t)
         self.emit("invoice.finalized", inv, t)
         sub_obj = self.get(sub.id)
-        self.update(sub_obj, t, {"latest_invoice": inv_id}, event=None)
+        self.update(sub_obj, t, {"latest_invoice": inv_id})
         if void:
             self.update(inv, t, {"status": "void", "amount_remaining": 0,
                                  "status_transitions": {**inv["status_transitions"], "voided_at": t}},

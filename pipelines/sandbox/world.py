@@ -8,6 +8,11 @@ After a flush they are read back from the store when changed again, except the o
 all their life (`HOT_OBJECTS`: subscriptions, renewed every period), which stay in memory until
 they end: a renewal then costs no SELECT and no JSON parse. Either way a changed object is
 rewritten at the next flush, so the world file is the same.
+
+Every change of an object the API already shows gets its event: several changes of one object
+at the same second with the same event type (a renewal rolls the period, sets `latest_invoice`
+and perhaps the status) become one event whose `previous_attributes` are the values before the
+first change and whose `data.object` is the state after the last, as Stripe sends them.
 """
 from __future__ import annotations
 
@@ -113,11 +118,12 @@ class WorldBook:
         self.new_labels: dict[str, str] = {}
         self.new_tax_profiles: list[tuple] = []
         self.new_fx_rates: list[tuple] = []  # (day, currency, per_usd) for the fx_rates table
+        self.last_event: dict[str, tuple] = {}  # object id -> (when, type, event) of its newest event
 
     def __getstate__(self):
         state = dict(self.__dict__)
         for key in ("objs", "hot", "new_rows", "event_bytes", "loaded", "conn", "new_labels",
-                    "new_tax_profiles", "new_fx_rates"):
+                    "new_tax_profiles", "new_fx_rates", "last_event"):
             state.pop(key, None)
         return state
 
@@ -167,8 +173,21 @@ class WorldBook:
         obj.update(changes)
         if event == "auto":
             event = UPDATED_EVENT.get(obj["object"], f"{obj['object']}.updated")
-        if event and previous:
+        if not (event and previous):
+            return
+        last = self.last_event.get(obj["id"])
+        if last is not None and last[0] == when and last[1] == event and "previous_attributes" in last[2]["data"]:
+            self._merge(last[2], previous, obj)
+        else:
             self.emit(event, obj, when, previous=previous, account=account)
+
+    def _merge(self, ev: dict, previous: dict, obj: dict) -> None:
+        """Fold a change into the object's event of the same second and type: the oldest value
+        of each key is kept, a key changed back to where it was drops out (unless none is left)."""
+        merged = {**previous, **ev["data"]["previous_attributes"]}
+        changed = {k: v for k, v in merged.items() if obj.get(k) != v}
+        ev["data"]["previous_attributes"] = changed or merged
+        self.event_bytes[ev["id"]] = orjson.dumps(ev)  # the snapshot becomes the latest state
 
     def emit(self, event_type: str, obj: dict, when: int, *, previous: dict | None = None,
              account: str = "") -> None:
@@ -189,6 +208,7 @@ class WorldBook:
             ev["account"] = account
         self.event_bytes[ev["id"]] = orjson.dumps(ev)  # snapshot of the object at event time
         self.new_rows.append((ev["id"], "event", account, when, None, event_type))
+        self.last_event[obj["id"]] = (when, event_type, ev)
 
     def label(self, object_id: str, label: str) -> None:
         """Ground truth for fraud models (kept out of Stripe objects)."""
@@ -218,6 +238,7 @@ class WorldBook:
         written = len(self.new_rows)
         self.new_rows.clear()
         self.event_bytes.clear()
+        self.last_event.clear()
         self.loaded.clear()
         self.new_labels.clear()
         hot = self.hot

@@ -477,3 +477,62 @@ def test_application_fee_is_vat_plus_commission_plus_card_price(db):
         assert ch["application_fee_amount"] == min(expected, ch["amount"]), ch["id"]
         checked += 1
     assert checked > 1500
+
+
+def last_event_objects(conn) -> dict[str, dict]:
+    """Each object's state in its newest event (by creation order of the events)."""
+    last = {}
+    for (payload,) in conn.execute("SELECT payload FROM objects WHERE object = 'event' ORDER BY seq"):
+        obj = orjson.loads(payload)["data"]["object"]
+        last[obj["id"]] = obj
+    return last
+
+
+def assert_objects_end_as_their_last_event(conn) -> int:
+    """No silent change: an object with events is stored exactly as its newest event shows it
+    (incremental ingestion takes mutable objects from events)."""
+    last = last_event_objects(conn)
+    stale = []
+    for oid, payload in conn.execute("SELECT id, payload FROM objects WHERE object != 'event'"):
+        seen = last.get(oid)
+        if seen is not None and orjson.loads(payload) != seen:
+            stale.append(oid)
+    assert not stale, f"{len(stale)} objects changed after their last event, e.g. {stale[:5]}"
+    return len(last)
+
+
+def assert_latest_invoice_changes_have_events(conn) -> int:
+    """A subscription whose latest_invoice moved on since customer.subscription.created has a
+    customer.subscription.updated event whose previous_attributes carry latest_invoice."""
+    created, moved = {}, set()
+    for type_, payload in conn.execute("SELECT type, payload FROM objects WHERE object = 'event' "
+                                       "AND type LIKE 'customer.subscription.%' ORDER BY seq"):
+        data = orjson.loads(payload)["data"]
+        sid = data["object"]["id"]
+        if type_ == "customer.subscription.created":
+            created[sid] = data["object"]["latest_invoice"]
+        elif "latest_invoice" in data.get("previous_attributes", {}):
+            moved.add(sid)
+    assert all(latest for latest in created.values())  # the first invoice is made with it
+    changed = [sid for sid, payload in conn.execute("SELECT id, payload FROM objects WHERE object = 'subscription'")
+               if sid in created and orjson.loads(payload)["latest_invoice"] != created[sid]]
+    assert changed and set(changed) <= moved
+    return len(changed)
+
+
+def test_every_change_has_its_event(db):
+    assert assert_objects_end_as_their_last_event(db) > 1000
+    assert assert_latest_invoice_changes_have_events(db) > 10
+
+
+def test_one_event_per_object_type_and_second(db):
+    """A renewal's period roll, latest_invoice and status change arrive as one event."""
+    dupes = db.execute(
+        "SELECT COUNT(*) FROM (SELECT json_extract(payload, '$.data.object.id'), type, created "
+        "FROM objects WHERE object = 'event' AND type LIKE '%.updated' GROUP BY 1, 2, 3 HAVING COUNT(*) > 1)"
+    ).fetchone()[0]
+    assert dupes == 0
+    renewals = [orjson.loads(p)["data"]["previous_attributes"] for (p,) in db.execute(
+        "SELECT payload FROM objects WHERE object = 'event' AND type = 'customer.subscription.updated'")]
+    assert any({"items", "latest_invoice"} <= set(prev) for prev in renewals)
+

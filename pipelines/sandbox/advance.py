@@ -4,6 +4,8 @@ Only the new days are simulated; objects that change (a subscription renewed or 
 charge refunded, a dispute closed, a payout paid) are read back by id, updated in place and get
 an `*.updated`-style event with `previous_attributes`. Payouts the server created through
 `POST /v1/payouts` since the last clock are adopted, booked and settled like the simulator's own.
+Balance transactions still `pending` become `available` once the clock passes their
+`available_on` (Stripe sends no event for that).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ def advance_world(path: str | Path, days: int) -> WorldSummary:
         sim = load_world(conn)
         old_clock = sim.clock
         sim.event_from = old_clock
+        sim.track_pending_balance_transactions(conn)
         sim.adopt_foreign_payouts(conn, old_clock)
         sim.run_until(old_clock + days * DAY)
         sim.flush(conn, final=True)

@@ -13,6 +13,7 @@ simulated FX rate, rounding half-up once.
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -100,6 +101,10 @@ class Payments(WorldBook):
     creators: list = []
     creator_index: dict = {}
 
+    def __init__(self, seed: int):
+        super().__init__(seed)
+        self.pending_bts: list[tuple[int, str]] = []  # heap of (available_on, id) still pending
+
     # ------------------------------------------------------------------ helpers
     def conv(self, amount: int, src: str, dst: str) -> tuple[int, Decimal | None]:
         if src == dst:
@@ -132,7 +137,35 @@ class Payments(WorldBook):
         })
         self.balance(account, currency).add(amount - fee, available_on, t)
         self.add(o, account=account, event=None)
+        if o["status"] == "pending":
+            heapq.heappush(self.pending_bts, (available_on, o["id"]))
         return o
+
+    def release_balance_transactions(self, now: int) -> int:
+        """Balance transactions whose `available_on` has passed become `available`, as Stripe
+        shows them (no event). Only the few still pending are tracked: a status is written up
+        front when it is already known at the world's target clock, so a generated world needs
+        no rewrite; these are the ones of the last days before a clock that `advance` moves on."""
+        heap = self.pending_bts
+        released = 0
+        while heap and heap[0][0] <= now:
+            _, txn_id = heapq.heappop(heap)
+            self.get(txn_id)["status"] = "available"  # rewritten by id at the next flush
+            released += 1
+        return released
+
+    def track_pending_balance_transactions(self, conn) -> None:
+        """A world saved before pending balance transactions were tracked: find them once.
+        Pending means available_on > the clock it was written at, and available_on is at most
+        two days after `created`, so only the last days' rows per account are read."""
+        if getattr(self, "pending_bts", None) is not None:
+            return
+        rows = conn.execute(
+            "SELECT json_extract(payload, '$.available_on'), id FROM objects "
+            "WHERE object = 'balance_transaction' AND account IN (SELECT account FROM balances) "
+            "AND created >= ? AND json_extract(payload, '$.status') = 'pending'",
+            (self.clock - 3 * DAY,)).fetchall()
+        self.pending_bts = sorted((int(when), txn_id) for when, txn_id in rows)
 
     def stripe_fee(self, amount_usd: int, card_country: str, presentment: str) -> list[dict]:
         return stripe_fee_details(amount_usd, card_country, presentment)

@@ -207,6 +207,7 @@ class Simulation(Payments):
             day_end = min(day_start + DAY, end)
             self.one_day(day_start, day_end)
             self.clock = day_end
+            self.release_balance_transactions(day_end)
             days_done += 1
             if conn is not None and flush_every_days and days_done % flush_every_days == 0:
                 self.flush(conn, final=False)

@@ -536,3 +536,38 @@ def test_one_event_per_object_type_and_second(db):
         "SELECT payload FROM objects WHERE object = 'event' AND type = 'customer.subscription.updated'")]
     assert any({"items", "latest_invoice"} <= set(prev) for prev in renewals)
 
+
+def forget_pending_tracking(path: Path) -> None:
+    """Make the world look like one saved before pending balance transactions were tracked."""
+    import pickle
+    conn = sqlite3.connect(path)
+    state = pickle.loads(conn.execute("SELECT value FROM sim_state WHERE key = 'world'").fetchone()[0])
+    del state.pending_bts
+    conn.execute("UPDATE sim_state SET value = ? WHERE key = 'world'", (pickle.dumps(state),))
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("old_world", [False, True])
+def test_advance_makes_due_balance_transactions_available(small_world, tmp_path, old_world):
+    path = tmp_path / "bt.sqlite"
+    shutil.copy(small_world, path)
+    if old_world:
+        forget_pending_tracking(path)
+    conn = sqlite3.connect(path)
+    clock = int(conn.execute("SELECT value FROM meta WHERE key = 'clock'").fetchone()[0])
+    pending_query = ("SELECT account, id FROM objects WHERE object = 'balance_transaction' "
+                     "AND json_extract(payload, '$.status') = 'pending' AND json_extract(payload, '$.available_on') <= ?")
+    due = conn.execute(pending_query, (clock + 3 * DAY,)).fetchall()
+    conn.close()
+    # some are due within the 3 days, on the platform and on connected accounts
+    assert any(a == "" for a, _ in due) and any(a != "" for a, _ in due)
+    advance_world(path, 3)
+    conn = sqlite3.connect(path)
+    assert conn.execute(pending_query, (clock + 3 * DAY,)).fetchall() == []
+    # ones not yet due (made in the last new day) are still pending
+    assert conn.execute("SELECT COUNT(*) FROM objects WHERE object = 'balance_transaction' "
+                        "AND json_extract(payload, '$.status') = 'pending'").fetchone()[0] > 0
+    assert_objects_end_as_their_last_event(conn)
+    assert_latest_invoice_changes_have_events(conn)
+    conn.close()

@@ -17,6 +17,15 @@ account is read only when something can have changed there since its last sync (
 6. its last sync is older than `sweep_days` (before events expire at 30 days).
 Anything else on a connected account follows from 3, 4 or 5 in the Connect money flow
 (destination charges: funds arrive only by transfers; leave only by payouts or reversals).
+
+Which of its streams a visit reads follows from why (`plan_account_visits`): platform activity
+alone (3) means new balance transactions and no payout news, so only the balance transactions
+are listed; a payout reason (4, 5) reads the account's events, and its balance transactions only
+when those events show money moving (`events_move_balance`: a payout created, failed or
+canceled); a first visit, an open pass and the sweep (1, 6) read everything. Each rule compares
+with the stream it is about (3 with the balance transactions' sync, 4 and 5 with the events'),
+so a stream left unread on one visit is not a reason for the next. On the demo world this cut
+the account calls of a day by a third.
 Rule 5 replaces "its balance is not zero", which sent nearly every creator with money pending
 to be read on every run (8.7% of a full run's calls on the demo world after one day).
 
@@ -49,6 +58,27 @@ class AccountActivity:
     weekly_anchor: str | None = None
     monthly_anchor: int | None = None
     payouts_enabled: bool = True
+    balance_synced_through: int | None = None   # its balance transactions' stream; None = as above
+    events_synced_through: int | None = None    # its events' stream (payouts follow them)
+
+
+@dataclass(frozen=True)
+class AccountVisit:
+    """Which of a connected account's streams a run reads. `events` without `balance`: read the
+    balance transactions afterwards only if the events show money moving."""
+    account: str
+    events: bool
+    balance: bool
+
+
+# Event types on a connected account that never come with a balance transaction of their own:
+# a payout moving on to in_transit or paid, funds becoming available. Anything else (a payout
+# created, failed or canceled, or a type not known here) may have moved money.
+BALANCE_NEUTRAL_EVENTS = frozenset({"payout.updated", "payout.paid", "balance.available"})
+
+
+def events_move_balance(event_types) -> bool:
+    return any(t not in BALANCE_NEUTRAL_EVENTS for t in event_types)
 
 
 def is_payout_day(day: int, interval: str | None, weekly_anchor: str | None,
@@ -80,22 +110,33 @@ def payout_day_between(start: int, end: int, interval: str | None, weekly_anchor
     return False
 
 
+def plan_account_visits(activities: list[AccountActivity], now: int, *,
+                        overlap: int = DEFAULT_OVERLAP_SECONDS,
+                        sweep_days: int = 25) -> list[AccountVisit]:
+    visits = []
+    for a in activities:
+        balance_synced = a.balance_synced_through if a.balance_synced_through is not None else a.synced_through
+        events_synced = a.events_synced_through if a.events_synced_through is not None else a.synced_through
+        if (a.synced_through is None or a.open_pass or balance_synced is None
+                or events_synced is None):
+            visits.append(AccountVisit(a.account, True, True))
+            continue
+        if now <= a.synced_through:
+            continue
+        if a.synced_through < now - sweep_days * DAY:
+            visits.append(AccountVisit(a.account, True, True))
+            continue
+        transfers = a.platform_activity_at is not None and a.platform_activity_at > balance_synced
+        payouts = a.payouts_settling or (
+            a.funds_available and a.payouts_enabled
+            and payout_day_between(events_synced - overlap, now, a.payout_interval,
+                                   a.weekly_anchor, a.monthly_anchor))
+        if transfers or payouts:
+            visits.append(AccountVisit(a.account, events=payouts, balance=transfers))
+    return visits
+
+
 def accounts_to_sync(activities: list[AccountActivity], now: int, *,
                      overlap: int = DEFAULT_OVERLAP_SECONDS, sweep_days: int = 25) -> list[str]:
-    chosen = []
-    for a in activities:
-        if a.synced_through is None or a.open_pass:
-            chosen.append(a.account)
-        elif now <= a.synced_through:
-            continue
-        elif a.platform_activity_at is not None and a.platform_activity_at > a.synced_through:
-            chosen.append(a.account)
-        elif a.payouts_settling:
-            chosen.append(a.account)
-        elif (a.funds_available and a.payouts_enabled
-              and payout_day_between(a.synced_through - overlap, now, a.payout_interval,
-                                     a.weekly_anchor, a.monthly_anchor)):
-            chosen.append(a.account)
-        elif a.synced_through < now - sweep_days * DAY:
-            chosen.append(a.account)
-    return chosen
+    return [v.account for v in plan_account_visits(activities, now, overlap=overlap,
+                                                   sweep_days=sweep_days)]

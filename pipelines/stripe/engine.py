@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from pipelines.catalog import BY_TABLE, OBJECT_TYPES
-from pipelines.stripe.accounts import accounts_to_sync
+from pipelines.stripe.accounts import AccountVisit, events_move_balance, plan_account_visits
 from pipelines.stripe.client import StripeApi
 from pipelines.stripe.errors import StripeAuthError, SyncAborted
 from pipelines.stripe.readers import Batch, EventApplier, ReaderContext, StreamTask, read_stream
@@ -142,6 +142,15 @@ class _Run:
                 self.full_since.setdefault((table, acct), s.full_started)
         return tasks
 
+    def visit_tasks(self, states, visits: list[AccountVisit], connected: list[str]) -> list[StreamTask]:
+        tasks = []
+        for v in visits:
+            tables = [t for t in connected
+                      if (v.events or t not in ("event", "payout"))
+                      and (v.balance or t != "balance_transaction")]
+            tasks.extend(self.scope_tasks(states, v.account, tables))
+        return tasks
+
     def write(self, batches: list[Batch]) -> None:
         rows: dict[tuple[str, str], object] = {}
         rejects, states = [], {}
@@ -257,14 +266,16 @@ def _run_sync(api: StripeApi, landing_factory, options: SyncOptions | None = Non
                     activity = landing.account_activity(visited, now)
                     result.accounts_total = len(activity)
                     if options.full_refresh:
-                        accounts = [a.account for a in activity]
+                        visits = [AccountVisit(a.account, True, True) for a in activity]
                     else:
-                        accounts = accounts_to_sync(activity, now, overlap=options.overlap)
-                    result.accounts_synced = len(accounts)
-                    tasks = []
-                    for account in accounts:
-                        tasks.extend(run.scope_tasks(states, account, connected))
-                    run.run_phase(tasks, pool)
+                        visits = plan_account_visits(activity, now, overlap=options.overlap)
+                    result.accounts_synced = len(visits)
+                    run.run_phase(run.visit_tasks(states, visits, connected), pool)
+                    # balance transactions of accounts whose events show money moving
+                    moved = [AccountVisit(v.account, False, True) for v in visits
+                             if v.events and not v.balance
+                             and events_move_balance(run.ctx.event_types.get(v.account, ()))]
+                    run.run_phase(run.visit_tasks(states, moved, connected), pool)
         result.states = landing.load_states()
     finally:
         landing.close()

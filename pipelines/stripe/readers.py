@@ -60,6 +60,13 @@ class ReaderContext:
         self.now = now
         self.pinned = stripe.api_version
         self.full_since = full_since
+        self.event_types: dict[str, set[str]] = {}   # account ('' = platform) -> types read
+        self._types_lock = threading.Lock()
+
+    def note_event(self, account: str | None, event_type: Any) -> None:
+        if isinstance(event_type, str):
+            with self._types_lock:
+                self.event_types.setdefault(account or "", set()).add(event_type)
 
     def put(self, batch: Batch) -> None:
         while not self.stop.is_set():
@@ -195,6 +202,7 @@ class EventApplier:
         self.lock = threading.Lock()
 
     def __call__(self, builder: PageBuilder, event: dict[str, Any], scope: str | None) -> None:
+        self.ctx.note_event(scope, event.get("type"))
         action = plan_event(event, self.ctx.pinned)
         if action.kind == "ignore":
             return

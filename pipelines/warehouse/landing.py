@@ -80,7 +80,9 @@ WITH conn AS (
     SELECT account,
            MIN(synced_through) FILTER (WHERE stream IN ({{streams}})) AS synced_through,
            BOOL_OR(pass_full IS NOT NULL) AS open_pass,
-           COUNT(*) FILTER (WHERE stream IN ({{streams}})) AS n
+           COUNT(*) FILTER (WHERE stream IN ({{streams}})) AS n,
+           MAX(synced_through) FILTER (WHERE stream = 'balance_transaction') AS balance_synced,
+           MAX(synced_through) FILTER (WHERE stream = 'event') AS events_synced
     FROM {SCHEMA}._sync_state
     WHERE account <> '' AND stream IN ('balance_transaction', 'payout', 'event')
     GROUP BY account
@@ -108,7 +110,8 @@ SELECT conn.account,
        (SELECT MAX(v) FROM platform p WHERE p.account = conn.account) / 2,
        COALESCE(bal.available, 0) > 0,
        settling.account IS NOT NULL,
-       conn.payout_interval, conn.weekly_anchor, conn.monthly_anchor, conn.payouts_enabled
+       conn.payout_interval, conn.weekly_anchor, conn.monthly_anchor, conn.payouts_enabled,
+       {{balance_synced}}, {{events_synced}}
 FROM conn
 LEFT JOIN st ON st.account = conn.account
 LEFT JOIN bal ON bal.account = conn.account
@@ -118,8 +121,11 @@ ORDER BY conn.account
 
 
 def activity_sql(streams: list[str], now: int) -> str:
+    # a stream this run does not visit has no say in when the account is read
     return ACTIVITY_SQL.format(streams=", ".join(f"'{s}'" for s in streams),
-                               n_streams=len(streams), now=int(now))
+                               n_streams=len(streams), now=int(now),
+                               balance_synced="st.balance_synced" if "balance_transaction" in streams else "NULL",
+                               events_synced="st.events_synced" if "event" in streams else "NULL")
 
 
 class Landing(Protocol):
@@ -141,7 +147,9 @@ def _anchor(value) -> int | None:
 
 
 def activities_from(result_rows) -> list[AccountActivity]:
-    return [AccountActivity(a, None if s is None else int(s), bool(o),
-                            None if p is None else int(p), bool(b), bool(f),
-                            interval, weekly, _anchor(monthly), enabled != "false")
-            for a, s, o, p, b, f, interval, weekly, monthly, enabled in result_rows]
+    def num(v):
+        return None if v is None else int(v)
+
+    return [AccountActivity(a, num(s), bool(o), num(p), bool(b), bool(f),
+                            interval, weekly, _anchor(monthly), enabled != "false", num(bs), num(es))
+            for a, s, o, p, b, f, interval, weekly, monthly, enabled, bs, es in result_rows]

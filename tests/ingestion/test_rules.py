@@ -8,7 +8,8 @@ import orjson
 import stripe
 
 from pipelines.stripe.accounts import (
-    AccountActivity, accounts_to_sync, is_payout_day, payout_day_between,
+    AccountActivity, AccountVisit, accounts_to_sync, events_move_balance, is_payout_day,
+    payout_day_between, plan_account_visits,
 )
 from pipelines.stripe.client import RetryPolicy
 from pipelines.stripe.events import plan_event
@@ -75,6 +76,44 @@ def test_accounts_rule_visits_only_accounts_where_something_can_have_changed():
         "acct_new", "acct_open", "acct_transfer", "acct_settling", "acct_daily_funds", "acct_old"]
     # no server time passed since the last sync: nothing can have changed anywhere synced
     assert accounts_to_sync(acts, synced, overlap=600) == ["acct_new", "acct_open"]
+
+
+def test_each_visit_reads_the_streams_its_reason_is_about():
+    synced = NOW - DAY
+    acts = [
+        AccountActivity("acct_new", None, False, None, False, False),
+        AccountActivity("acct_transfer", synced, False, NOW - 100, False, False),
+        AccountActivity("acct_settling", synced, False, None, False, True),
+        AccountActivity("acct_both", synced, False, NOW - 100, False, True),
+        # events read yesterday, balance transactions three days ago: the transfer landed two
+        # days ago is news for the balance stream, though older than the events' sync
+        AccountActivity("acct_lagging", synced - 2 * DAY, False, NOW - 2 * DAY, False, False,
+                        "daily", None, None, True, synced - 2 * DAY, synced),
+        # a daily schedule with funds: a payout date since the events were read ...
+        AccountActivity("acct_daily", synced - 2 * DAY, False, None, True, False,
+                        "daily", None, None, True, synced - 2 * DAY, synced),
+        # ... a monthly one on the 3rd, not due since its events were read, and the transfer it
+        # had is older than its balance transactions' sync: nothing to read
+        AccountActivity("acct_monthly", synced - DAY, False, synced - 2 * DAY, True, False,
+                        "monthly", None, 3, True, synced - DAY, synced),
+        AccountActivity("acct_old", NOW - 26 * DAY, False, None, False, False),
+    ]
+    assert not payout_day_between(synced - 600, NOW, "monthly", None, 3)   # NOW is 21 Sep
+    visits = plan_account_visits(acts, NOW, overlap=600)
+    assert visits == [
+        AccountVisit("acct_new", events=True, balance=True),
+        AccountVisit("acct_transfer", events=False, balance=True),
+        AccountVisit("acct_settling", events=True, balance=False),
+        AccountVisit("acct_both", events=True, balance=True),
+        AccountVisit("acct_lagging", events=False, balance=True),
+        AccountVisit("acct_daily", events=True, balance=False),
+        AccountVisit("acct_old", events=True, balance=True),
+    ]
+    # the balance transactions of an events-only visit are read when the events show money moving
+    assert not events_move_balance(["payout.updated", "payout.paid"])
+    assert not events_move_balance([])
+    assert events_move_balance(["payout.paid", "payout.created"])
+    assert events_move_balance(["payout.failed"]) and events_move_balance(["some.new_type"])
 
 
 def test_payout_days_of_weekly_and_monthly_schedules_widened_to_every_time_zone():

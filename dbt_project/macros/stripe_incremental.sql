@@ -41,6 +41,7 @@
   many scalars from the same payloads ran out of a 2 GB memory limit with three such joins.
 -#}
 {% macro stripe_array_sum(col, array_path, field) -%}
+  {%- set col = json_column(col) -%}
   {%- if target.type == 'postgres' -%}
     (select sum(cast(e.elem ->> '{{ field }}' as bigint))
      from jsonb_array_elements(case when jsonb_typeof({{ json_get(col, array_path) }}) = 'array'

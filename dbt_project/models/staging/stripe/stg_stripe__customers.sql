@@ -5,6 +5,7 @@
     on_schema_change='fail',
     pre_hook="{{ stripe_delete_changed('customer', 'customer_id') }}"
 ) }}
+{%- set p = json_doc('payload') %}
 
 with source as (
     select * from {{ source('stripe', 'customer') }}
@@ -16,15 +17,15 @@ renamed as (
         id as customer_id,
         account as account_id,
         {{ epoch_to_ts('created') }} as created_at,
-        upper({{ json_text('payload', 'currency') }}) as currency,
-        upper({{ json_text('payload', 'address.country') }}) as address_country,
-        {{ json_text('payload', 'address.state') }} as address_state,
-        {{ json_text('payload', 'tax_exempt') }} as tax_exempt,
-        {{ json_bool('payload', 'delinquent') }} as is_delinquent,
-        {{ json_int('payload', 'balance') }} as balance,
-        {{ json_get('payload', 'metadata') }} as metadata,
+        upper({{ json_text(p, 'currency') }}) as currency,
+        upper({{ json_text(p, 'address.country') }}) as address_country,
+        {{ json_text(p, 'address.state') }} as address_state,
+        {{ json_text(p, 'tax_exempt') }} as tax_exempt,
+        {{ json_bool(p, 'delinquent') }} as is_delinquent,
+        {{ json_int(p, 'balance') }} as balance,
+        {{ json_get(p, 'metadata') }} as metadata,
         synced_at
-    from source
+    from {{ json_doc_from(p, 'source') }}
 ),
 
 final as (

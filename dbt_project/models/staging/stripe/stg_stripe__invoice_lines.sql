@@ -12,6 +12,8 @@
     pre_hook="{{ stripe_delete_changed('invoice', 'invoice_id') }}"
 ) }}
 
+{%- set l = json_doc('line') %}
+
 with invoices as (
     select * from {{ source('stripe', 'invoice') }}
     where not is_deleted{{ stripe_changed_since() }}
@@ -46,58 +48,58 @@ taxes as (
 
 renamed as (
     select
-        {{ json_text('line', 'id') }} as invoice_line_id,
+        {{ json_text(l, 'id') }} as invoice_line_id,
         invoice_id,
         account_id,
         line_ordinal,
-        upper(coalesce({{ json_text('line', 'currency') }}, invoice_currency)) as currency,
-        {{ json_int('line', 'amount') }} as amount,
-        coalesce({{ json_int('line', 'subtotal') }}, {{ json_int('line', 'amount') }}) as subtotal,
-        coalesce({{ json_text('line', 'parent.type') }},
-                 case {{ json_text('line', 'type') }}
+        upper(coalesce({{ json_text(l, 'currency') }}, invoice_currency)) as currency,
+        {{ json_int(l, 'amount') }} as amount,
+        coalesce({{ json_int(l, 'subtotal') }}, {{ json_int(l, 'amount') }}) as subtotal,
+        coalesce({{ json_text(l, 'parent.type') }},
+                 case {{ json_text(l, 'type') }}
                      when 'subscription' then 'subscription_item_details'
                      when 'invoiceitem' then 'invoice_item_details'
                  end) as parent_type,
         -- only the details named by parent.type describe the line (the other key is null in real objects)
-        case when {{ json_text('line', 'parent.type') }} = 'invoice_item_details'
-             then coalesce({{ json_bool('line', 'parent.invoice_item_details.proration') }}, false)
-             else coalesce({{ json_bool('line', 'parent.subscription_item_details.proration') }},
-                           {{ json_bool('line', 'proration') }}, false)
+        case when {{ json_text(l, 'parent.type') }} = 'invoice_item_details'
+             then coalesce({{ json_bool(l, 'parent.invoice_item_details.proration') }}, false)
+             else coalesce({{ json_bool(l, 'parent.subscription_item_details.proration') }},
+                           {{ json_bool(l, 'proration') }}, false)
         end as is_proration,
-        case when {{ json_text('line', 'parent.type') }} = 'invoice_item_details'
-             then {{ json_id('line', 'parent.invoice_item_details.subscription') }}
-             else coalesce({{ json_id('line', 'parent.subscription_item_details.subscription') }},
-                           {{ json_id('line', 'subscription') }})
+        case when {{ json_text(l, 'parent.type') }} = 'invoice_item_details'
+             then {{ json_id(l, 'parent.invoice_item_details.subscription') }}
+             else coalesce({{ json_id(l, 'parent.subscription_item_details.subscription') }},
+                           {{ json_id(l, 'subscription') }})
         end as subscription_id,
-        case when {{ json_text('line', 'parent.type') }} = 'invoice_item_details'
+        case when {{ json_text(l, 'parent.type') }} = 'invoice_item_details'
              then null
-             else coalesce({{ json_id('line', 'parent.subscription_item_details.subscription_item') }},
-                           {{ json_id('line', 'subscription_item') }})
+             else coalesce({{ json_id(l, 'parent.subscription_item_details.subscription_item') }},
+                           {{ json_id(l, 'subscription_item') }})
         end as subscription_item_id,
-        case when {{ json_text('line', 'parent.type') }} = 'invoice_item_details'
-             then {{ json_id('line', 'parent.invoice_item_details.invoice_item') }}
-             when {{ json_text('line', 'parent.type') }} = 'subscription_item_details'
-             then {{ json_id('line', 'parent.subscription_item_details.invoice_item') }}
-             else {{ json_id('line', 'invoice_item') }}
+        case when {{ json_text(l, 'parent.type') }} = 'invoice_item_details'
+             then {{ json_id(l, 'parent.invoice_item_details.invoice_item') }}
+             when {{ json_text(l, 'parent.type') }} = 'subscription_item_details'
+             then {{ json_id(l, 'parent.subscription_item_details.invoice_item') }}
+             else {{ json_id(l, 'invoice_item') }}
         end as invoice_item_id,
-        coalesce({{ json_id('line', 'pricing.price_details.price') }},
-                 {{ json_id('line', 'price') }},
-                 {{ json_text('line', 'plan.id') }}) as price_id,
-        coalesce({{ json_text('line', 'pricing.price_details.product') }},
-                 {{ json_id('line', 'price.product') }},
-                 {{ json_id('line', 'plan.product') }}) as product_id,
+        coalesce({{ json_id(l, 'pricing.price_details.price') }},
+                 {{ json_id(l, 'price') }},
+                 {{ json_text(l, 'plan.id') }}) as price_id,
+        coalesce({{ json_text(l, 'pricing.price_details.product') }},
+                 {{ json_id(l, 'price.product') }},
+                 {{ json_id(l, 'plan.product') }}) as product_id,
         -- older shapes carry the recurring interval inline; the current one only names the price
-        coalesce({{ json_text('line', 'price.recurring.interval') }}, {{ json_text('line', 'plan.interval') }}) as inline_interval,
-        coalesce({{ json_int('line', 'price.recurring.interval_count') }}, {{ json_int('line', 'plan.interval_count') }}) as inline_interval_count,
-        coalesce({{ json_decimal('line', 'pricing.unit_amount_decimal') }},
-                 {{ json_decimal('line', 'price.unit_amount_decimal') }}) as unit_amount_decimal,
-        coalesce({{ json_int('line', 'quantity') }}, 1) as quantity,
-        {{ json_text('line', 'description') }} as description,
-        {{ json_bool('line', 'discountable') }} as is_discountable,
-        {{ json_int('line', 'period.start') }} as period_start,
-        {{ json_int('line', 'period.end') }} as period_end,
+        coalesce({{ json_text(l, 'price.recurring.interval') }}, {{ json_text(l, 'plan.interval') }}) as inline_interval,
+        coalesce({{ json_int(l, 'price.recurring.interval_count') }}, {{ json_int(l, 'plan.interval_count') }}) as inline_interval_count,
+        coalesce({{ json_decimal(l, 'pricing.unit_amount_decimal') }},
+                 {{ json_decimal(l, 'price.unit_amount_decimal') }}) as unit_amount_decimal,
+        coalesce({{ json_int(l, 'quantity') }}, 1) as quantity,
+        {{ json_text(l, 'description') }} as description,
+        {{ json_bool(l, 'discountable') }} as is_discountable,
+        {{ json_int(l, 'period.start') }} as period_start,
+        {{ json_int(l, 'period.end') }} as period_end,
         synced_at
-    from lines
+    from {{ json_doc_from(l, 'lines') }}
 ),
 
 final as (

@@ -5,6 +5,7 @@
     on_schema_change='fail',
     pre_hook="{{ stripe_delete_changed('refund', 'refund_id') }}"
 ) }}
+{%- set p = json_doc('payload') %}
 
 with source as (
     select * from {{ source('stripe', 'refund') }}
@@ -16,19 +17,19 @@ renamed as (
         id as refund_id,
         account as account_id,
         {{ epoch_to_ts('created') }} as created_at,
-        {{ json_int('payload', 'amount') }} as amount,
-        upper({{ json_text('payload', 'currency') }}) as currency,
-        {{ json_text('payload', 'status') }} as status,
-        {{ json_text('payload', 'reason') }} as reason,
-        {{ stripe_id('payload', 'charge') }} as charge_id,
-        {{ stripe_id('payload', 'payment_intent') }} as payment_intent_id,
-        {{ stripe_id('payload', 'balance_transaction') }} as balance_transaction_id,
-        {{ stripe_id('payload', 'failure_balance_transaction') }} as failure_balance_transaction_id,
-        {{ stripe_id('payload', 'transfer_reversal') }} as transfer_reversal_id,
-        {{ stripe_id('payload', 'source_transfer_reversal') }} as source_transfer_reversal_id,
-        {{ json_get('payload', 'metadata') }} as metadata,
+        {{ json_int(p, 'amount') }} as amount,
+        upper({{ json_text(p, 'currency') }}) as currency,
+        {{ json_text(p, 'status') }} as status,
+        {{ json_text(p, 'reason') }} as reason,
+        {{ stripe_id(p, 'charge') }} as charge_id,
+        {{ stripe_id(p, 'payment_intent') }} as payment_intent_id,
+        {{ stripe_id(p, 'balance_transaction') }} as balance_transaction_id,
+        {{ stripe_id(p, 'failure_balance_transaction') }} as failure_balance_transaction_id,
+        {{ stripe_id(p, 'transfer_reversal') }} as transfer_reversal_id,
+        {{ stripe_id(p, 'source_transfer_reversal') }} as source_transfer_reversal_id,
+        {{ json_get(p, 'metadata') }} as metadata,
         synced_at
-    from source
+    from {{ json_doc_from(p, 'source') }}
 ),
 
 final as (

@@ -5,6 +5,7 @@
     on_schema_change='fail',
     pre_hook="{{ stripe_delete_changed('subscription', 'subscription_id') }}"
 ) }}
+{%- set p = json_doc('payload') %}
 
 with source as (
     select * from {{ source('stripe', 'subscription') }}
@@ -25,34 +26,34 @@ renamed as (
     select
         id as subscription_id,
         account as account_id,
-        {{ json_id('payload', 'customer') }} as customer_id,
-        {{ json_text('payload', 'status') }} as status,
-        {{ json_id('payload', 'transfer_data.destination') }} as destination_account_id,
-        {{ json_id('payload', 'on_behalf_of') }} as on_behalf_of_account_id,
-        {{ json_decimal('payload', 'application_fee_percent') }} as application_fee_percent,
-        upper({{ json_text('payload', 'currency') }}) as currency,
-        {{ json_text('payload', 'collection_method') }} as collection_method,
-        {{ json_bool('payload', 'cancel_at_period_end') }} as is_cancel_at_period_end,
-        {{ json_text('payload', 'cancellation_details.reason') }} as cancellation_reason,
-        {{ json_text('payload', 'cancellation_details.feedback') }} as cancellation_feedback,
-        {{ json_text('payload', 'pause_collection.behavior') }} as pause_collection_behavior,
-        {{ epoch_to_ts(json_int('payload', 'pause_collection.resumes_at')) }} as pause_resumes_at,
-        {{ json_id('payload', 'latest_invoice') }} as latest_invoice_id,
-        {{ json_id('payload', 'schedule') }} as schedule_id,
+        {{ json_id(p, 'customer') }} as customer_id,
+        {{ json_text(p, 'status') }} as status,
+        {{ json_id(p, 'transfer_data.destination') }} as destination_account_id,
+        {{ json_id(p, 'on_behalf_of') }} as on_behalf_of_account_id,
+        {{ json_decimal(p, 'application_fee_percent') }} as application_fee_percent,
+        upper({{ json_text(p, 'currency') }}) as currency,
+        {{ json_text(p, 'collection_method') }} as collection_method,
+        {{ json_bool(p, 'cancel_at_period_end') }} as is_cancel_at_period_end,
+        {{ json_text(p, 'cancellation_details.reason') }} as cancellation_reason,
+        {{ json_text(p, 'cancellation_details.feedback') }} as cancellation_feedback,
+        {{ json_text(p, 'pause_collection.behavior') }} as pause_collection_behavior,
+        {{ epoch_to_ts(json_int(p, 'pause_collection.resumes_at')) }} as pause_resumes_at,
+        {{ json_id(p, 'latest_invoice') }} as latest_invoice_id,
+        {{ json_id(p, 'schedule') }} as schedule_id,
         {{ epoch_to_ts('created') }} as created_at,
-        {{ epoch_to_ts(json_int('payload', 'start_date')) }} as started_at,
-        {{ epoch_to_ts(json_int('payload', 'trial_start')) }} as trial_start_at,
-        {{ epoch_to_ts(json_int('payload', 'trial_end')) }} as trial_end_at,
-        {{ epoch_to_ts(json_int('payload', 'cancel_at')) }} as cancel_at,
-        {{ epoch_to_ts(json_int('payload', 'canceled_at')) }} as canceled_at,
-        {{ epoch_to_ts(json_int('payload', 'ended_at')) }} as ended_at,
-        {{ epoch_to_ts(json_int('payload', 'billing_cycle_anchor')) }} as billing_cycle_anchor_at,
+        {{ epoch_to_ts(json_int(p, 'start_date')) }} as started_at,
+        {{ epoch_to_ts(json_int(p, 'trial_start')) }} as trial_start_at,
+        {{ epoch_to_ts(json_int(p, 'trial_end')) }} as trial_end_at,
+        {{ epoch_to_ts(json_int(p, 'cancel_at')) }} as cancel_at,
+        {{ epoch_to_ts(json_int(p, 'canceled_at')) }} as canceled_at,
+        {{ epoch_to_ts(json_int(p, 'ended_at')) }} as ended_at,
+        {{ epoch_to_ts(json_int(p, 'billing_cycle_anchor')) }} as billing_cycle_anchor_at,
         -- Before 2025-03-31.basil the current period sat on the subscription itself.
-        {{ epoch_to_ts(json_int('payload', 'current_period_start')) }} as legacy_period_start_at,
-        {{ epoch_to_ts(json_int('payload', 'current_period_end')) }} as legacy_period_end_at,
+        {{ epoch_to_ts(json_int(p, 'current_period_start')) }} as legacy_period_start_at,
+        {{ epoch_to_ts(json_int(p, 'current_period_end')) }} as legacy_period_end_at,
         livemode as is_livemode,
         synced_at
-    from source
+    from {{ json_doc_from(p, 'source') }}
 ),
 
 final as (

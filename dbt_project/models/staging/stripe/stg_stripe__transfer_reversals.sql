@@ -5,6 +5,7 @@
     on_schema_change='fail',
     pre_hook="{{ stripe_delete_changed('transfer_reversal', 'transfer_reversal_id') }}"
 ) }}
+{%- set p = json_doc('payload') %}
 
 with source as (
     select * from {{ source('stripe', 'transfer_reversal') }}
@@ -16,14 +17,14 @@ renamed as (
         id as transfer_reversal_id,
         account as account_id,
         {{ epoch_to_ts('created') }} as created_at,
-        {{ json_int('payload', 'amount') }} as amount,
-        upper({{ json_text('payload', 'currency') }}) as currency,
-        {{ stripe_id('payload', 'transfer') }} as transfer_id,
-        {{ stripe_id('payload', 'balance_transaction') }} as balance_transaction_id,
-        {{ stripe_id('payload', 'destination_payment_refund') }} as destination_payment_refund_id,
-        {{ stripe_id('payload', 'source_refund') }} as source_refund_id,
+        {{ json_int(p, 'amount') }} as amount,
+        upper({{ json_text(p, 'currency') }}) as currency,
+        {{ stripe_id(p, 'transfer') }} as transfer_id,
+        {{ stripe_id(p, 'balance_transaction') }} as balance_transaction_id,
+        {{ stripe_id(p, 'destination_payment_refund') }} as destination_payment_refund_id,
+        {{ stripe_id(p, 'source_refund') }} as source_refund_id,
         synced_at
-    from source
+    from {{ json_doc_from(p, 'source') }}
 ),
 
 final as (

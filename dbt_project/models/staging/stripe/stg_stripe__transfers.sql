@@ -5,6 +5,7 @@
     on_schema_change='fail',
     pre_hook="{{ stripe_delete_changed('transfer', 'transfer_id') }}"
 ) }}
+{%- set p = json_doc('payload') %}
 
 with source as (
     select * from {{ source('stripe', 'transfer') }}
@@ -16,21 +17,21 @@ renamed as (
         id as transfer_id,
         account as account_id,
         {{ epoch_to_ts('created') }} as created_at,
-        {{ json_int('payload', 'amount') }} as amount,
-        {{ json_int('payload', 'amount_reversed') }} as amount_reversed,
-        upper({{ json_text('payload', 'currency') }}) as currency,
-        {{ stripe_id('payload', 'destination') }} as destination_account_id,
-        {{ stripe_id('payload', 'destination_payment') }} as destination_payment_id,
-        {{ stripe_id('payload', 'balance_transaction') }} as balance_transaction_id,
-        {{ stripe_id('payload', 'source_transaction') }} as source_transaction_id,
-        {{ json_text('payload', 'source_type') }} as source_type,
-        {{ json_text('payload', 'transfer_group') }} as transfer_group,
-        {{ json_bool('payload', 'reversed') }} as is_reversed,
-        {{ json_text('payload', 'description') }} as description,
-        {{ json_text('payload', 'metadata.kind') }} as metadata_kind,
-        {{ json_get('payload', 'metadata') }} as metadata,
+        {{ json_int(p, 'amount') }} as amount,
+        {{ json_int(p, 'amount_reversed') }} as amount_reversed,
+        upper({{ json_text(p, 'currency') }}) as currency,
+        {{ stripe_id(p, 'destination') }} as destination_account_id,
+        {{ stripe_id(p, 'destination_payment') }} as destination_payment_id,
+        {{ stripe_id(p, 'balance_transaction') }} as balance_transaction_id,
+        {{ stripe_id(p, 'source_transaction') }} as source_transaction_id,
+        {{ json_text(p, 'source_type') }} as source_type,
+        {{ json_text(p, 'transfer_group') }} as transfer_group,
+        {{ json_bool(p, 'reversed') }} as is_reversed,
+        {{ json_text(p, 'description') }} as description,
+        {{ json_text(p, 'metadata.kind') }} as metadata_kind,
+        {{ json_get(p, 'metadata') }} as metadata,
         synced_at
-    from source
+    from {{ json_doc_from(p, 'source') }}
 ),
 
 final as (

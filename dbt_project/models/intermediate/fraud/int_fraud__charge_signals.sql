@@ -6,28 +6,39 @@
   creator_account_id: the destination of a destination charge, else on_behalf_of, else the
   creator named in metadata, else the connected account the charge lives on; NULL for a plain
   platform charge.
+  Incremental like staging (macros/stripe_incremental.sql): a row depends on its raw charge alone
+  (through stg_stripe__charges, built first), so the charges written since the watermark are all
+  that can change.
 -#}
+{{ config(
+    materialized='incremental',
+    unique_key='charge_id',
+    pre_hook="{{ stripe_delete_changed('charge', 'charge_id') }}"
+) }}
+{%- set p = json_doc('payload') %}
+
 with charges as (
     select * from {{ ref('stg_stripe__charges') }}
 ),
 
 source as (
     select * from {{ source('stripe', 'charge') }}
-    where not is_deleted
+    where not is_deleted{{ stripe_changed_since() }}
 ),
 
 signals as (
     select
         id as charge_id,
-        {{ json_text('payload', 'payment_method_details.card.fingerprint') }} as card_fingerprint,
+        {{ json_text(p, 'payment_method_details.card.fingerprint') }} as card_fingerprint,
         lower(coalesce(
-            {{ json_text('payload', 'payment_method_details.card.network') }},
-            {{ json_text('payload', 'payment_method_details.card.brand') }}
+            {{ json_text(p, 'payment_method_details.card.network') }},
+            {{ json_text(p, 'payment_method_details.card.brand') }}
         )) as card_network,
-        {{ json_text('payload', 'metadata.client_ip') }} as ip_address,
-        upper({{ json_text('payload', 'metadata.ip_country') }}) as ip_country,
-        {{ json_text('payload', 'metadata.creator') }} as metadata_creator
-    from source
+        {{ json_text(p, 'metadata.client_ip') }} as ip_address,
+        upper({{ json_text(p, 'metadata.ip_country') }}) as ip_country,
+        {{ json_text(p, 'metadata.creator') }} as metadata_creator,
+        synced_at
+    from {{ json_doc_from(p, 'source') }}
 ),
 
 final as (
@@ -50,7 +61,8 @@ final as (
         charges.amount,
         charges.currency,
         charges.status,
-        charges.payment_method_type
+        charges.payment_method_type,
+        signals.synced_at
     from charges
     inner join signals on signals.charge_id = charges.charge_id
 )

@@ -8,9 +8,7 @@
 -#}
 {{ config(
     materialized='incremental',
-    unique_key='balance_transaction_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
+    unique_key='balance_transaction_id'
 ) }}
 
 with transactions as (

@@ -1,8 +1,6 @@
 {{ config(
     materialized='incremental',
     unique_key='balance_transaction_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
     pre_hook="{{ stripe_delete_changed('balance_transaction', 'balance_transaction_id') }}"
 ) }}
 {%- set p = json_doc('payload') %}

@@ -2,8 +2,6 @@
 {{ config(
     materialized='incremental',
     unique_key='invoice_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
     pre_hook="{{ stripe_delete_changed('invoice', 'invoice_id') }}"
 ) }}
 

@@ -1,8 +1,6 @@
 {{ config(
     materialized='incremental',
     unique_key='subscription_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
     pre_hook="{{ stripe_delete_changed('subscription', 'subscription_id') }}"
 ) }}
 

@@ -57,11 +57,12 @@ def cpu_seconds_self() -> float:
 
 def run_stage(stage: str, module: str, args: list[str], *, env: dict[str, str] | None = None,
               json_out: Path | None = None, reports_json: bool = True,
-              log: Path | None = None) -> StageRun:
+              log: Path | None = None, on_start=None) -> StageRun:
     """Run `python -m module *args --json-out F` (unless json_out is given: then the module
     writes there by its own convention; or reports_json=False: measured from outside only)
     and measure wall, CPU and peak RSS of that process. `log`: its stdout and stderr go to that
-    file instead of the terminal (for chatty stages such as a whole Dagster run)."""
+    file instead of the terminal (for chatty stages such as a whole Dagster run). `on_start(pid)`
+    is called once the child exists (e.g. to sample its memory from a thread)."""
     tmp = None
     if not reports_json:
         json_out = Path(tempfile.gettempdir()) / f"bench-{stage}-{os.getpid()}-none.json"
@@ -79,6 +80,8 @@ def run_stage(stage: str, module: str, args: list[str], *, env: dict[str, str] |
     try:
         child = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, cwd=BENCH_DIR.parent,
                                  stdout=sink, stderr=sink)
+        if on_start:
+            on_start(child.pid)
         _, status, usage = os.wait4(child.pid, 0)
     finally:
         if sink:

@@ -1,0 +1,204 @@
+"""Where a whole pipeline run spends its time and memory, per stage of issue 9 (ingest, dbt,
+payouts, tax, forecasts, fraud, reports).
+
+Time comes from the run's own Dagster event log (STEP_START to STEP_SUCCESS/STEP_FAILURE per
+step, read from the private DAGSTER_HOME after the run), so it is what Dagster measured, not a
+guess from log lines. Memory cannot come from there: a thread of the bench driver samples the
+resident set of the pipeline's whole process tree (the demo process and its children, such as
+dbt) every half second, and each sample counts for the stage(s) whose steps were running then.
+The tree's RSS is a sum, so pages shared between processes (the mapped world file) count once
+per process that maps them.
+
+Steps map to stages by their assets' group (`STAGE_OF_GROUP`); asset-check steps that run
+apart from their asset (the GX suites, the invariant checks) form a `checks` stage of their own,
+so a slow suite does not hide inside ingest or dbt; anything unmapped is `other` and shown.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+STAGES = ("ingest", "dbt", "checks", "payouts", "tax", "forecasts", "fraud", "reports", "other")
+BETWEEN = "(between steps)"   # the run's wall time outside every step: imports, planning, the sandbox
+STAGE_OF_GROUP = {"stripe_raw": "ingest", "fx": "ingest", "payouts": "payouts", "tax": "tax",
+                  "finance": "forecasts", "risk": "fraud", "reports": "reports"}
+# ops of plain jobs (no asset, so no group): the payout execution job
+STAGE_OF_JOB = {"payout_execute": "payouts"}
+SAMPLE_EVERY_S = 0.5
+
+
+def stage_of_group(group: str | None) -> str:
+    if group and group.startswith("dbt_"):
+        return "dbt"
+    return STAGE_OF_GROUP.get(group or "", "other")
+
+
+def step_stage_map(defs) -> dict[str, str]:
+    """Step key (the op's name, as the in-process executor names steps) -> stage."""
+    import dagster as dg
+
+    out: dict[str, str] = {}
+    for a in defs.assets or []:
+        if isinstance(a, dg.AssetsDefinition) and a.is_executable and a.keys:
+            stages = {stage_of_group(g) for g in a.group_names_by_key.values()}
+            out[a.node_def.name] = stages.pop() if len(stages) == 1 else "other"
+    for c in defs.asset_checks or []:
+        out.setdefault(c.node_def.name, "checks")
+    return out
+
+
+@dataclass(frozen=True)
+class StepWindow:
+    stage: str
+    step_key: str
+    start: float     # epoch seconds, as Dagster stamps its events
+    end: float
+
+
+def _union(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[list[float]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
+def _covers(intervals: list[tuple[float, float]], t: float) -> bool:
+    return any(s <= t <= e for s, e in intervals)
+
+
+def attribute(windows: list[StepWindow], samples: list[tuple[float, float]],
+              began: float, ended: float) -> dict[str, dict]:
+    """Per stage: wall seconds (the union of its step windows, so steps running side by side
+    count once), step count and the peak sampled RSS in MB while one of its steps ran (None
+    when no sample fell inside: a step shorter than the sampling period). `BETWEEN` is what the
+    run spent outside every step (`began`..`ended` is the whole process)."""
+    by_stage: dict[str, list[tuple[float, float]]] = {}
+    counts: dict[str, int] = {}
+    for w in windows:
+        by_stage.setdefault(w.stage, []).append((w.start, w.end))
+        counts[w.stage] = counts.get(w.stage, 0) + 1
+    out: dict[str, dict] = {}
+    order = [s for s in STAGES if s in by_stage] + sorted(s for s in by_stage if s not in STAGES)
+    for stage in order:
+        spans = _union(by_stage[stage])
+        peaks = [mb for t, mb in samples if _covers(spans, t)]
+        out[stage] = {"wall_s": round(sum(e - s for s, e in spans), 2), "steps": counts[stage],
+                      "peak_mb": round(max(peaks), 1) if peaks else None}
+    every = _union([(w.start, w.end) for w in windows])
+    inside = sum(min(e, ended) - max(s, began) for s, e in every if e > began and s < ended)
+    outside = [mb for t, mb in samples if began <= t <= ended and not _covers(every, t)]
+    out[BETWEEN] = {"wall_s": round(max(ended - began - inside, 0.0), 2), "steps": 0,
+                    "peak_mb": round(max(outside), 1) if outside else None}
+    return out
+
+
+def read_step_windows(dagster_home: Path, step_stages: dict[str, str],
+                      skip_runs: set[str] = frozenset()) -> tuple[list[StepWindow], set[str]]:
+    """Every step of every run in the instance at `dagster_home` but `skip_runs`; returns the
+    windows and the ids of the runs read. A step with a start and no end (the process died)
+    ends at its run's last event."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.from_config(str(dagster_home))
+    kinds = {dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS,
+             dg.DagsterEventType.STEP_FAILURE}
+    windows: list[StepWindow] = []
+    seen: set[str] = set()
+    try:
+        for run in instance.get_runs():
+            if run.run_id in skip_runs:
+                continue
+            seen.add(run.run_id)
+            starts: dict[str, float] = {}
+            last = 0.0
+            for entry in instance.all_logs(run.run_id, of_type=kinds):
+                last = max(last, entry.timestamp)
+                key = entry.step_key or "?"
+                if entry.dagster_event_type == dg.DagsterEventType.STEP_START:
+                    starts[key] = entry.timestamp
+                elif key in starts:
+                    windows.append(StepWindow(_stage(key, run.job_name, step_stages), key,
+                                              starts.pop(key), entry.timestamp))
+            for key, start in starts.items():
+                windows.append(StepWindow(_stage(key, run.job_name, step_stages), key, start, last))
+    finally:
+        instance.dispose()
+    return sorted(windows, key=lambda w: w.start), seen
+
+
+def _stage(step_key: str, job_name: str, step_stages: dict[str, str]) -> str:
+    return step_stages.get(step_key) or STAGE_OF_JOB.get(job_name, "other")
+
+
+# --- memory of a process tree ---------------------------------------------------------------
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    for f in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            kids.extend(int(p) for p in f.read_text().split())
+        except OSError:
+            pass
+    return kids
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Sum of VmRSS over `pid` and all its descendants (a process gone meanwhile counts 0)."""
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        total += _rss_kb(p)
+        todo.extend(_children(p))
+    return total / 1024
+
+
+class TreeSampler:
+    """Samples `tree_rss_mb(pid)` every SAMPLE_EVERY_S seconds in a daemon thread:
+    `start(pid)` once the process exists, `stop()` after it was waited for."""
+
+    def __init__(self, every_s: float = SAMPLE_EVERY_S):
+        self.every_s = every_s
+        self.samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, pid: int) -> None:
+        self._thread = threading.Thread(target=self._run, args=(pid,), daemon=True)
+        self._thread.start()
+
+    def _run(self, pid: int) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.time(), tree_rss_mb(pid)))
+            self._stop.wait(self.every_s)
+
+    def stop(self) -> list[tuple[float, float]]:
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+        return self.samples
+
+
+def format_stage_table(stages: dict[str, dict]) -> list[str]:
+    lines = [f"    {'stage':16} {'wall s':>9} {'steps':>6} {'peak MB':>9}"]
+    for name, m in stages.items():
+        peak = "-" if m["peak_mb"] is None else f"{m['peak_mb']:,}"
+        lines.append(f"    {name:16} {m['wall_s']:>9} {m['steps']:>6} {peak:>9}")
+    return lines

@@ -60,6 +60,13 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}._rejected (
 # the landing to a third and the file to a quarter. The memory limit keeps DuckDB's share of an
 # ingest's peak small (a full ingest holds no more than a batch and the queue). These are
 # settings of this process's connection only: dbt and readers keep DuckDB's defaults.
+# Updated rows (an upsert that changes a payload) stay in DuckDB's memory until a checkpoint
+# writes them out, and a checkpoint comes only with 128 MB of WAL: the large world's incremental
+# day updated enough invoices and subscriptions to run out of the 384 MB limit (OutOfMemory in
+# the upsert). They cost about three times their payload bytes; a checkpoint after this many
+# bytes of updated payloads keeps that memory bounded (tests/ingestion/test_landing.py).
+UPDATED_BYTES_PER_CHECKPOINT = 32 * 1024 * 1024
+
 SESSION_SETTINGS = (
     "SET checkpoint_threshold = '128MB'",
     "SET force_compression = 'zstd'",
@@ -105,6 +112,7 @@ class DuckDBLanding:
             self.con.execute(setting)
         self._upsert_tables: set[str] = set(TABLES)   # until ensure_schema finds them empty
         self._trying: str | None = None
+        self._updated_bytes = 0                         # updated payload bytes since a checkpoint
 
     def ensure_schema(self) -> None:
         self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
@@ -133,13 +141,22 @@ class DuckDBLanding:
                    for table, trows in by_table.items()}
         while True:
             try:
-                return self._write_once(batches, rejects, states, run_id)
+                result = self._write_once(batches, rejects, states, run_id)
             except duckdb.ConstraintException:
                 # a plain insert met an id the table holds: the whole transaction was rolled
                 # back; land it again with that table upserted, as it will be from now on
                 if self._trying is None or self._trying in self._upsert_tables:
                     raise
                 self._upsert_tables.add(self._trying)
+                continue
+            for table, n in result.updated.items():
+                if n:
+                    batch = batches[table]
+                    self._updated_bytes += n * batch.column("payload").nbytes // max(batch.num_rows, 1)
+            if self._updated_bytes >= UPDATED_BYTES_PER_CHECKPOINT:
+                self.con.execute("CHECKPOINT")
+                self._updated_bytes = 0
+            return result
 
     def _write_once(self, batches: dict[str, pa.Table], rejects: list[Rejected],
                     states: list[StreamState], run_id: str) -> WriteResult:

@@ -68,3 +68,44 @@ def test_other_errors_are_not_retried(tmp_path):
     with pytest.raises(KeyError):
         landing.write([bad], [], [], "r1")   # unknown source: no state_version
     landing.close()
+
+
+def wide_row(i: int, observed_at: int, note: str) -> Row:
+    payload = orjson.dumps({"id": f"in_{i:08d}", "object": "invoice", "created": 100,
+                            "description": note * 3000}).decode()
+    return Row("invoice", f"in_{i:08d}", None, 100, False, "2025-01-01", payload, "event", False,
+               observed_at)
+
+
+@pytest.mark.parametrize("checkpoints", [True, False])
+def test_many_updated_wide_rows_stay_within_the_memory_limit(tmp_path, monkeypatch, checkpoints):
+    """The bug: updated rows stay in DuckDB's memory until a checkpoint, and the large world's
+    incremental day ran out of the landing's limit (OutOfMemoryException in the upsert). Here
+    a 128 MB limit, 60 MB of updated 3 KB payloads and a checkpoint per 16 MB of them; without the
+    checkpoints it fails the same way (about 3 bytes of DuckDB memory per updated payload byte)."""
+    import pipelines.warehouse.duckdb_landing as landing_module
+
+    if not checkpoints:
+        monkeypatch.setattr(landing_module, "UPDATED_BYTES_PER_CHECKPOINT", 1 << 40)
+    path = tmp_path / "wh.duckdb"
+    landing = DuckDBLanding(path)
+    landing.ensure_schema()
+    for start in range(0, 20_000, 2_000):
+        landing.write([wide_row(i, 10, "a") for i in range(start, start + 2_000)], [], [], "r1")
+    landing.close()
+    landing = DuckDBLanding(path)
+    landing.ensure_schema()
+    landing.con.execute("SET memory_limit = '128MB'")
+    monkeypatch.setattr(landing_module, "UPDATED_BYTES_PER_CHECKPOINT",
+                        16 * 1024 * 1024 if checkpoints else 1 << 40)
+    updated = 0
+    try:
+        for start in range(0, 20_000, 2_000):
+            res = landing.write([wide_row(i, 20, "b") for i in range(start, start + 2_000)], [], [], "r2")
+            updated += res.updated["invoice"]
+    except duckdb.OutOfMemoryException:
+        assert not checkpoints
+        return
+    finally:
+        landing.close()
+    assert checkpoints and updated == 20_000

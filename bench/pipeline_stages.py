@@ -5,9 +5,11 @@ Time comes from the run's own Dagster event log (STEP_START to STEP_SUCCESS/STEP
 step, read from the private DAGSTER_HOME after the run), so it is what Dagster measured, not a
 guess from log lines. Memory cannot come from there: a thread of the bench driver samples the
 resident set of the pipeline's whole process tree (the demo process and its children, such as
-dbt) every half second, and each sample counts for the stage(s) whose steps were running then.
-The tree's RSS is a sum, so pages shared between processes (the mapped world file) count once
-per process that maps them.
+dbt) every half second, and each sample counts for the stage(s) whose steps were running then;
+so does the CPU the tree used since the previous sample, because on a shared machine wall time
+stretches with the load and CPU time does not. The tree's RSS is a sum, so pages shared between
+processes count once per process that maps them; a child's CPU in its last half second before it
+exits is not seen.
 
 Steps map to stages by their assets' group (`STAGE_OF_GROUP`); asset-check steps that run
 apart from their asset (the GX suites, the invariant checks) form a `checks` stage of their own,
@@ -15,6 +17,7 @@ so a slow suite does not hide inside ingest or dbt; anything unmapped is `other`
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -71,12 +74,13 @@ def _covers(intervals: list[tuple[float, float]], t: float) -> bool:
     return any(s <= t <= e for s, e in intervals)
 
 
-def attribute(windows: list[StepWindow], samples: list[tuple[float, float]],
+def attribute(windows: list[StepWindow], samples: list[tuple[float, float, float]],
               began: float, ended: float) -> dict[str, dict]:
     """Per stage: wall seconds (the union of its step windows, so steps running side by side
-    count once), step count and the peak sampled RSS in MB while one of its steps ran (None
-    when no sample fell inside: a step shorter than the sampling period). `BETWEEN` is what the
-    run spent outside every step (`began`..`ended` is the whole process)."""
+    count once), step count, the CPU seconds of the samples taken while one of its steps ran
+    (each sample is (time, RSS MB, CPU s since the previous sample)) and the peak sampled RSS in
+    MB (None when no sample fell inside: a step shorter than the sampling period). `BETWEEN` is
+    what the run spent outside every step (`began`..`ended` is the whole process)."""
     by_stage: dict[str, list[tuple[float, float]]] = {}
     counts: dict[str, int] = {}
     for w in windows:
@@ -86,14 +90,16 @@ def attribute(windows: list[StepWindow], samples: list[tuple[float, float]],
     order = [s for s in STAGES if s in by_stage] + sorted(s for s in by_stage if s not in STAGES)
     for stage in order:
         spans = _union(by_stage[stage])
-        peaks = [mb for t, mb in samples if _covers(spans, t)]
+        inside = [(mb, cpu) for t, mb, cpu in samples if _covers(spans, t)]
         out[stage] = {"wall_s": round(sum(e - s for s, e in spans), 2), "steps": counts[stage],
-                      "peak_mb": round(max(peaks), 1) if peaks else None}
+                      "cpu_s": round(sum(cpu for _, cpu in inside), 2),
+                      "peak_mb": round(max(mb for mb, _ in inside), 1) if inside else None}
     every = _union([(w.start, w.end) for w in windows])
     inside = sum(min(e, ended) - max(s, began) for s, e in every if e > began and s < ended)
-    outside = [mb for t, mb in samples if began <= t <= ended and not _covers(every, t)]
+    outside = [(mb, cpu) for t, mb, cpu in samples if began <= t <= ended and not _covers(every, t)]
     out[BETWEEN] = {"wall_s": round(max(ended - began - inside, 0.0), 2), "steps": 0,
-                    "peak_mb": round(max(outside), 1) if outside else None}
+                    "cpu_s": round(sum(cpu for _, cpu in outside), 2),
+                    "peak_mb": round(max(mb for mb, _ in outside), 1) if outside else None}
     return out
 
 
@@ -157,26 +163,43 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Sum of VmRSS over `pid` and all its descendants (a process gone meanwhile counts 0)."""
-    total, todo, seen = 0, [pid], set()
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int) -> float:
+    """utime + stime of one process (fields 14 and 15 of /proc/<pid>/stat, after the command
+    name, which may hold spaces and parentheses)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def tree_pids(pid: int) -> list[int]:
+    out, todo = [], [pid]
     while todo:
         p = todo.pop()
-        if p in seen:
-            continue
-        seen.add(p)
-        total += _rss_kb(p)
-        todo.extend(_children(p))
-    return total / 1024
+        if p not in out:
+            out.append(p)
+            todo.extend(_children(p))
+    return out
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Sum of VmRSS over `pid` and all its descendants (a process gone meanwhile counts 0)."""
+    return sum(_rss_kb(p) for p in tree_pids(pid)) / 1024
 
 
 class TreeSampler:
-    """Samples `tree_rss_mb(pid)` every SAMPLE_EVERY_S seconds in a daemon thread:
-    `start(pid)` once the process exists, `stop()` after it was waited for."""
+    """Samples (time, RSS MB of the tree, CPU s the tree used since the last sample) every
+    SAMPLE_EVERY_S seconds in a daemon thread: `start(pid)` once the process exists, `stop()`
+    after it was waited for."""
 
     def __init__(self, every_s: float = SAMPLE_EVERY_S):
         self.every_s = every_s
-        self.samples: list[tuple[float, float]] = []
+        self.samples: list[tuple[float, float, float]] = []
+        self._cpu_seen: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -186,10 +209,16 @@ class TreeSampler:
 
     def _run(self, pid: int) -> None:
         while not self._stop.is_set():
-            self.samples.append((time.time(), tree_rss_mb(pid)))
+            rss_kb, cpu = 0, 0.0
+            for p in tree_pids(pid):
+                rss_kb += _rss_kb(p)
+                now = _cpu_s(p)
+                cpu += max(now - self._cpu_seen.get(p, 0.0), 0.0)
+                self._cpu_seen[p] = now
+            self.samples.append((time.time(), rss_kb / 1024, cpu))
             self._stop.wait(self.every_s)
 
-    def stop(self) -> list[tuple[float, float]]:
+    def stop(self) -> list[tuple[float, float, float]]:
         self._stop.set()
         if self._thread:
             self._thread.join()
@@ -197,8 +226,8 @@ class TreeSampler:
 
 
 def format_stage_table(stages: dict[str, dict]) -> list[str]:
-    lines = [f"    {'stage':16} {'wall s':>9} {'steps':>6} {'peak MB':>9}"]
+    lines = [f"    {'stage':16} {'wall s':>9} {'CPU s':>9} {'steps':>6} {'peak MB':>9}"]
     for name, m in stages.items():
         peak = "-" if m["peak_mb"] is None else f"{m['peak_mb']:,}"
-        lines.append(f"    {name:16} {m['wall_s']:>9} {m['steps']:>6} {peak:>9}")
+        lines.append(f"    {name:16} {m['wall_s']:>9} {m.get('cpu_s', '-'):>9} {m['steps']:>6} {peak:>9}")
     return lines

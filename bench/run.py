@@ -225,7 +225,8 @@ def _pipeline_run(stage: str, env: dict, log: Path, home: Path,
     run = run_stage(stage, "pipelines.demo", [], env=env, reports_json=False, log=log, on_start=sampler.start)
     ended = time.time()
     samples = sampler.stop()
-    run.output = {"tree_peak_mb": round(max(mb for _, mb in samples), 1) if samples else None,
+    run.output = {"tree_peak_mb": round(max(mb for _, mb, _ in samples), 1) if samples else None,
+                  "tree_cpu_s": round(sum(cpu for _, _, cpu in samples), 2),
                   "samples": len(samples), "sample_every_s": SAMPLE_EVERY_S}
     read: set[str] = set()
     try:
@@ -266,7 +267,8 @@ def format_table(verdicts: list[Verdict], runs: list[dict]) -> str:
     for r in runs:
         stages = (r.get("output") or {}).get("stages")
         if stages:
-            lines += ["", f"{r['size']}/{r['stage']} by stage (Dagster step time; peak = process tree RSS):",
+            lines += ["", f"{r['size']}/{r['stage']} by stage (Dagster's step time; the process tree's "
+                          "CPU and peak RSS, sampled):",
                       *format_stage_table(stages)]
             if r["output"].get("unmapped_steps"):
                 lines.append(f"    other: {', '.join(r['output']['unmapped_steps'])}")

@@ -248,6 +248,32 @@ def test_every_balance_transaction_is_in_the_mart_with_a_reporting_amount(duck, 
     assert converted == [(foreign, foreign)] and foreign > 0
 
 
+def _array_sum(values) -> int | None:
+    """Like staging's list sum: None for a missing or empty array."""
+    return sum(v["amount"] for v in values) if values else None
+
+
+def test_invoices_in_staging_match_the_raw_json(duck, raw):
+    """stg_stripe__invoices reads about thirty values of each payload through one JSON parse and the
+    tax and discount arrays beside it; a value in the wrong place shows here (the invoice tax
+    feeds the creator statements' sale before VAT)."""
+    expected = {}
+    for inv in _objects(raw, "invoice"):
+        tax = next((t for t in (_array_sum(inv.get("total_taxes")), _array_sum(inv.get("total_tax_amounts")),
+                                inv.get("tax")) if t is not None), 0)
+        subscription = ((inv.get("parent") or {}).get("subscription_details") or {}).get("subscription") \
+            or inv.get("subscription")
+        expected[inv["id"]] = (_ref(inv["customer"]), _ref(subscription), inv["status"], inv["currency"].upper(),
+                               inv["subtotal"], inv["total"], inv["amount_paid"], tax,
+                               _array_sum(inv.get("total_discount_amounts")) or 0,
+                               (inv.get("status_transitions") or {}).get("paid_at"))
+    rows = duck.query("select invoice_id, customer_id, subscription_id, status, currency, subtotal, total, "
+                      "amount_paid, tax_amount, discount_amount, epoch(paid_at) from staging.stg_stripe__invoices")
+    got = {r[0]: (*r[1:10], None if r[10] is None else int(r[10])) for r in rows}
+    assert got == expected
+    assert sum(1 for v in expected.values() if v[7]) > 10 and sum(1 for v in expected.values() if v[8]) > 0
+
+
 def test_revenue_identity_holds_per_day_and_currency(duck):
     assert duck.query("""
         select count(*) from marts.fct_revenue_daily

@@ -176,6 +176,14 @@ def _cpu_s(pid: int) -> float:
         return 0.0
 
 
+def _command(pid: int, width: int = 120) -> str:
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split()
+        return " ".join(w for part in words for w in part.split("\0") if w)[:width]
+    except OSError:
+        return "?"
+
+
 def tree_pids(pid: int) -> list[int]:
     out, todo = [], [pid]
     while todo:
@@ -199,6 +207,7 @@ class TreeSampler:
     def __init__(self, every_s: float = SAMPLE_EVERY_S):
         self.every_s = every_s
         self.samples: list[tuple[float, float, float]] = []
+        self.peak_processes: list[dict] = []   # who held the memory at the tree's peak sample
         self._cpu_seen: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -209,13 +218,17 @@ class TreeSampler:
 
     def _run(self, pid: int) -> None:
         while not self._stop.is_set():
-            rss_kb, cpu = 0, 0.0
+            rss, cpu = {}, 0.0
             for p in tree_pids(pid):
-                rss_kb += _rss_kb(p)
+                rss[p] = _rss_kb(p)
                 now = _cpu_s(p)
                 cpu += max(now - self._cpu_seen.get(p, 0.0), 0.0)
                 self._cpu_seen[p] = now
-            self.samples.append((time.time(), rss_kb / 1024, cpu))
+            mb = sum(rss.values()) / 1024
+            if not self.samples or mb > max(m for _, m, _ in self.samples):
+                self.peak_processes = [{"pid": p, "rss_mb": round(kb / 1024, 1), "command": _command(p)}
+                                       for p, kb in sorted(rss.items(), key=lambda i: -i[1]) if kb]
+            self.samples.append((time.time(), mb, cpu))
             self._stop.wait(self.every_s)
 
     def stop(self) -> list[tuple[float, float, float]]:

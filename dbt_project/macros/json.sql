@@ -117,3 +117,22 @@
     ]) as {{ doc.alias }} from {{ relation }}) as {{ relation }}
   {%- endif -%}
 {%- endmacro %}
+
+{#-
+  A FROM-clause item: every row of `relation` once per element of the JSON array at `path` in its
+  column `col`, with the element in column `<alias>` (JSON) and its 1-based position in
+  `<alias>_ordinal`; a row whose array is missing, null or empty gives no rows (an inner
+  json_each). On DuckDB it unnests in the select list: json_each's correlated lateral made DuckDB
+  deduplicate the payloads it joins on, about three times the cost of parsing them (invoices:
+  1.0 s of CPU against 0.35 s on the demo world).
+-#}
+{% macro json_unnest_from(relation, col, path, alias) -%}
+  {%- if target.type == 'postgres' -%}
+    (select _rel.*, _elem.value as {{ alias }}, _elem.ordinal as {{ alias }}_ordinal
+     from {{ relation }} as _rel
+     cross join {{ json_each('_rel.' ~ col, path, '_elem') }}) as {{ relation }}
+  {%- else -%}
+    (select * exclude (_elems), unnest(_elems) as {{ alias }}, generate_subscripts(_elems, 1) as {{ alias }}_ordinal
+     from (select *, cast(json_extract({{ col }}, '$.{{ path }}[*]') as json[]) as _elems from {{ relation }})) as {{ relation }}
+  {%- endif -%}
+{%- endmacro %}

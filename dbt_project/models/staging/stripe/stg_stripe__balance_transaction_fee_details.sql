@@ -11,17 +11,16 @@ with source as (
 
 renamed as (
     select
-        bt.id as balance_transaction_id,
-        bt.account as account_id,
-        cast(detail.ordinal as integer) as fee_detail_index,
-        {{ json_int('detail.value', 'amount') }} as amount,
-        upper({{ json_text('detail.value', 'currency') }}) as currency,
-        {{ json_text('detail.value', 'type') }} as fee_type,
-        {{ json_text('detail.value', 'application') }} as application_id,
-        {{ json_text('detail.value', 'description') }} as description,
-        bt.synced_at
-    from source as bt
-    cross join {{ json_each('bt.payload', 'fee_details', 'detail') }}
+        id as balance_transaction_id,
+        account as account_id,
+        cast(detail_ordinal as integer) as fee_detail_index,
+        {{ json_int('detail', 'amount') }} as amount,
+        upper({{ json_text('detail', 'currency') }}) as currency,
+        {{ json_text('detail', 'type') }} as fee_type,
+        {{ json_text('detail', 'application') }} as application_id,
+        {{ json_text('detail', 'description') }} as description,
+        synced_at
+    from {{ json_unnest_from('source', 'payload', 'fee_details', 'detail') }}
 ),
 
 final as (

@@ -12,25 +12,23 @@ with invoices as (
 
 lines as (
     select
-        inv.id as invoice_id,
-        upper({{ json_text('inv.payload', 'currency') }}) as currency,
-        line.value as line,
-        inv.synced_at
-    from invoices as inv
-    cross join {{ json_each('inv.payload', 'lines.data', 'line') }}
+        id as invoice_id,
+        upper({{ json_text('payload', 'currency') }}) as currency,
+        line,
+        synced_at
+    from {{ json_unnest_from('invoices', 'payload', 'lines.data', 'line') }}
 ),
 
 renamed as (
     select
-        {{ json_text('lines.line', 'id') }} as invoice_line_id,
-        lines.invoice_id,
-        lines.currency,
-        disc.ordinal as discount_ordinal,
-        {{ json_id('disc.value', 'discount') }} as discount_id,
-        {{ json_int('disc.value', 'amount') }} as discount_amount,
-        lines.synced_at
-    from lines
-    cross join {{ json_each('lines.line', 'discount_amounts', 'disc') }}
+        {{ json_text('line', 'id') }} as invoice_line_id,
+        invoice_id,
+        currency,
+        disc_ordinal as discount_ordinal,
+        {{ json_id('disc', 'discount') }} as discount_id,
+        {{ json_int('disc', 'amount') }} as discount_amount,
+        synced_at
+    from {{ json_unnest_from('lines', 'line', 'discount_amounts', 'disc') }}
 ),
 
 final as (

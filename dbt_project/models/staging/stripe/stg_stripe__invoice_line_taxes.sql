@@ -12,46 +12,43 @@ with invoices as (
 
 lines as (
     select
-        inv.id as invoice_id,
-        upper({{ json_text('inv.payload', 'currency') }}) as currency,
-        line.value as line,
-        inv.synced_at
-    from invoices as inv
-    cross join {{ json_each('inv.payload', 'lines.data', 'line') }}
+        id as invoice_id,
+        upper({{ json_text('payload', 'currency') }}) as currency,
+        line,
+        synced_at
+    from {{ json_unnest_from('invoices', 'payload', 'lines.data', 'line') }}
 ),
 
 current_taxes as (
     select
-        {{ json_text('lines.line', 'id') }} as invoice_line_id,
-        lines.invoice_id,
-        lines.currency,
-        tax.ordinal as tax_ordinal,
-        {{ json_int('tax.value', 'amount') }} as tax_amount,
-        {{ json_int('tax.value', 'taxable_amount') }} as taxable_amount,
-        {{ json_text('tax.value', 'tax_behavior') }} = 'inclusive' as is_inclusive,
-        {{ json_id('tax.value', 'tax_rate_details.tax_rate') }} as tax_rate_id,
-        {{ json_text('tax.value', 'taxability_reason') }} as taxability_reason,
-        lines.synced_at
-    from lines
-    cross join {{ json_each('lines.line', 'taxes', 'tax') }}
+        {{ json_text('line', 'id') }} as invoice_line_id,
+        invoice_id,
+        currency,
+        tax_ordinal,
+        {{ json_int('tax', 'amount') }} as tax_amount,
+        {{ json_int('tax', 'taxable_amount') }} as taxable_amount,
+        {{ json_text('tax', 'tax_behavior') }} = 'inclusive' as is_inclusive,
+        {{ json_id('tax', 'tax_rate_details.tax_rate') }} as tax_rate_id,
+        {{ json_text('tax', 'taxability_reason') }} as taxability_reason,
+        synced_at
+    from {{ json_unnest_from('lines', 'line', 'taxes', 'tax') }}
 ),
 
 legacy_taxes as (
     select
-        {{ json_text('lines.line', 'id') }} as invoice_line_id,
-        lines.invoice_id,
-        lines.currency,
-        tax.ordinal as tax_ordinal,
-        {{ json_int('tax.value', 'amount') }} as tax_amount,
-        {{ json_int('tax.value', 'taxable_amount') }} as taxable_amount,
-        {{ json_bool('tax.value', 'inclusive') }} as is_inclusive,
-        {{ json_id('tax.value', 'tax_rate') }} as tax_rate_id,
-        {{ json_text('tax.value', 'taxability_reason') }} as taxability_reason,
-        lines.synced_at
-    from lines
-    cross join {{ json_each('lines.line', 'tax_amounts', 'tax') }}
+        {{ json_text('line', 'id') }} as invoice_line_id,
+        invoice_id,
+        currency,
+        tax_ordinal,
+        {{ json_int('tax', 'amount') }} as tax_amount,
+        {{ json_int('tax', 'taxable_amount') }} as taxable_amount,
+        {{ json_bool('tax', 'inclusive') }} as is_inclusive,
+        {{ json_id('tax', 'tax_rate') }} as tax_rate_id,
+        {{ json_text('tax', 'taxability_reason') }} as taxability_reason,
+        synced_at
+    from {{ json_unnest_from('lines', 'line', 'tax_amounts', 'tax') }}
     -- a line carries one shape or the other; never count a tax twice
-    where coalesce({{ json_text('lines.line', 'taxes') }}, '[]') = '[]'
+    where coalesce({{ json_text('line', 'taxes') }}, '[]') = '[]'
 ),
 
 final as (

@@ -19,14 +19,13 @@ with invoices as (
 
 lines as (
     select
-        inv.id as invoice_id,
-        inv.account as account_id,
-        upper({{ json_text('inv.payload', 'currency') }}) as invoice_currency,
-        line.value as line,
-        line.ordinal as line_ordinal,
-        inv.synced_at
-    from invoices as inv
-    cross join {{ json_each('inv.payload', 'lines.data', 'line') }}
+        id as invoice_id,
+        account as account_id,
+        upper({{ json_text('payload', 'currency') }}) as invoice_currency,
+        line,
+        line_ordinal,
+        synced_at
+    from {{ json_unnest_from('invoices', 'payload', 'lines.data', 'line') }}
 ),
 
 discounts as (

@@ -60,18 +60,30 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}._rejected (
 # the landing to a third and the file to a quarter. The memory limit keeps DuckDB's share of an
 # ingest's peak small (a full ingest holds no more than a batch and the queue). These are
 # settings of this process's connection only: dbt and readers keep DuckDB's defaults.
+
 # Updated rows (an upsert that changes a payload) stay in DuckDB's memory until a checkpoint
-# writes them out, and a checkpoint comes only with 128 MB of WAL: the large world's incremental
-# day updated enough invoices and subscriptions to run out of the 384 MB limit (OutOfMemory in
-# the upsert). They cost about three times their payload bytes; a checkpoint after this many
-# bytes of updated payloads keeps that memory bounded (tests/ingestion/test_landing.py).
+# writes them out, and a checkpoint comes only with 128 MB of WAL: a run that updates many wide
+# payloads (invoices with their lines) ran out of the limit in the upsert. They cost about three
+# times their payload bytes; a checkpoint after this many bytes of updated payloads keeps that
+# memory bounded (tests/ingestion/test_landing.py).
 UPDATED_BYTES_PER_CHECKPOINT = 32 * 1024 * 1024
 
 SESSION_SETTINGS = (
     "SET checkpoint_threshold = '128MB'",
     "SET force_compression = 'zstd'",
-    "SET memory_limit = '384MB'",
 )
+# Working memory for batches, joins and updated rows. The primary-key indexes come on top: an
+# upsert loads a table's whole ART index into memory, and an incremental run upserts into every
+# table at once. On the large world (6.5 M rows) the indexes alone took 360 MB and the run died
+# with OutOfMemoryException under a flat 384 MB limit; about 67 bytes per row were measured.
+BASE_MEMORY_MB = 384
+INDEX_BYTES_PER_ROW = 96
+
+
+def memory_limit_mb(rows_landed: int) -> int:
+    """The landing connection's DuckDB limit (MiB) for a warehouse holding `rows_landed` rows."""
+    return BASE_MEMORY_MB + -(-rows_landed * INDEX_BYTES_PER_ROW // (1024 * 1024))
+
 
 COLUMNS = ("id, account, created, livemode, api_version, payload, synced_at, source, is_deleted, "
            "state_version")
@@ -110,6 +122,7 @@ class DuckDBLanding:
         self.con = duckdb.connect(str(self.path))
         for setting in SESSION_SETTINGS:
             self.con.execute(setting)
+        self.con.execute(f"SET memory_limit = '{BASE_MEMORY_MB}MiB'")
         self._upsert_tables: set[str] = set(TABLES)   # until ensure_schema finds them empty
         self._trying: str | None = None
         self._updated_bytes = 0                         # updated payload bytes since a checkpoint
@@ -120,9 +133,10 @@ class DuckDBLanding:
             self.con.execute(DDL_TABLE.format(schema=SCHEMA, table=table))
         self.con.execute(DDL_STATE)
         self.con.execute(DDL_REJECTED)
-        self._upsert_tables = {
-            table for table in TABLES
-            if self.con.execute(f"SELECT COUNT(*) FROM {SCHEMA}.{table}").fetchall()[0][0]}
+        counts = {table: self.con.execute(f"SELECT COUNT(*) FROM {SCHEMA}.{table}").fetchall()[0][0]
+                  for table in TABLES}
+        self._upsert_tables = {table for table, n in counts.items() if n}
+        self.con.execute(f"SET memory_limit = '{memory_limit_mb(sum(counts.values()))}MiB'")
 
     def load_states(self) -> dict[tuple[str, str], StreamState]:
         cols = ", ".join(STATE_COLUMNS)

@@ -143,3 +143,38 @@ class Verdict:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "status": self.status}
+
+
+PG_ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
+
+
+def pg_admin(sql: str) -> None:
+    """One statement on the local PostgreSQL's maintenance database (CREATE/DROP DATABASE)."""
+    import psycopg2
+
+    conn = psycopg2.connect(**PG_ADMIN)
+    conn.autocommit = True
+    try:
+        conn.cursor().execute(sql)
+    finally:
+        conn.close()
+
+
+def copy_world(source: Path, dest: Path) -> Path:
+    """A private copy of a cached world (SQLite's online backup), so a stage can advance it."""
+    import sqlite3
+
+    with sqlite3.connect(source) as src, sqlite3.connect(dest) as dst:
+        src.backup(dst)
+    return dest
+
+
+def fresh_warehouse(warehouse: str, work: Path, dbname: str) -> str:
+    """WAREHOUSE_URL of an empty warehouse: a DuckDB file in `work`, or a new PostgreSQL
+    database `dbname` (dropped first if a killed run left it); the caller drops it at the end."""
+    if warehouse == "duckdb":
+        return f"duckdb:///{work / 'warehouse.duckdb'}"
+    pg_admin(f'DROP DATABASE IF EXISTS "{dbname}"')
+    pg_admin(f'CREATE DATABASE "{dbname}"')
+    return f"postgresql://postgres@127.0.0.1:5432/{dbname}"
+

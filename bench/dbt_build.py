@@ -14,18 +14,16 @@ import argparse
 import json
 import os
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-from bench.common import measure_command, write_json
+from bench.common import copy_world, fresh_warehouse, measure_command, pg_admin, write_json
 
 PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 DBT = str(Path(sys.executable).parent / "dbt")
-PG_ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
 
 
 def ecb_rows(world: Path) -> list[tuple]:
@@ -65,17 +63,6 @@ def load_ecb_rates(url: str, rows: list[tuple]) -> None:
             cur.execute("DROP TABLE IF EXISTS raw_fx.ecb_rates")
             cur.execute(ddl)
             execute_values(cur, "INSERT INTO raw_fx.ecb_rates VALUES %s", rows, page_size=5000)
-    finally:
-        conn.close()
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(**PG_ADMIN)
-    conn.autocommit = True
-    try:
-        conn.cursor().execute(sql)
     finally:
         conn.close()
 
@@ -140,14 +127,8 @@ def bench_dbt(size: str, seed: int, warehouse: str, select: str | None = None) -
     dbname = f"cashbook_bench_{size}_{os.getpid()}"
     try:
         world = work / "world.sqlite"
-        with sqlite3.connect(source) as src, sqlite3.connect(world) as dst:
-            src.backup(dst)
-        if warehouse == "duckdb":
-            url = f"duckdb:///{work / 'warehouse.duckdb'}"
-        else:
-            _pg_admin(f'DROP DATABASE IF EXISTS "{dbname}"')
-            _pg_admin(f'CREATE DATABASE "{dbname}"')
-            url = f"postgresql://postgres@127.0.0.1:5432/{dbname}"
+        copy_world(source, world)
+        url = fresh_warehouse(warehouse, work, dbname)
         env = parse_warehouse_url(url).dbt_env()
         target_path = work / "dbt_target"
 
@@ -168,7 +149,7 @@ def bench_dbt(size: str, seed: int, warehouse: str, select: str | None = None) -
         shutil.rmtree(work, ignore_errors=True)
         if warehouse == "postgres":
             try:
-                _pg_admin(f'DROP DATABASE IF EXISTS "{dbname}"')
+                pg_admin(f'DROP DATABASE IF EXISTS "{dbname}"')
             except Exception as exc:  # noqa: BLE001  leave a note, the numbers are already taken
                 print(f"could not drop {dbname}: {type(exc).__name__}", file=sys.stderr)
 

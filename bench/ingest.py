@@ -13,11 +13,11 @@ import argparse
 import json
 import resource
 import shutil
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
 
+from bench.common import copy_world
 from bench.sandbox_server import cpu_seconds, server_process
 from pipelines.catalog import BY_TABLE
 from pipelines.sandbox.advance import advance_world
@@ -102,8 +102,7 @@ def main(argv=None) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
         world = work / "world.sqlite"
-        with sqlite3.connect(source) as src, sqlite3.connect(world) as dst:
-            src.backup(dst)
+        copy_world(source, world)
         url = f"duckdb:///{work / 'warehouse.duckdb'}"
         from pipelines.warehouse.connect import open_landing
         with server_process(world) as (base_url, api_key, pid):

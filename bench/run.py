@@ -19,13 +19,12 @@ import argparse
 import json
 import os
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import DEFAULT_RESULTS, StageRun, Verdict, run_stage
+from bench.common import DEFAULT_RESULTS, StageRun, Verdict, copy_world, fresh_warehouse, pg_admin, run_stage
 from bench.pipeline_stages import (SAMPLE_EVERY_S, TreeSampler, attribute, format_stage_table,
                                    read_step_windows, step_stage_map)
 
@@ -159,16 +158,8 @@ def stage_pipeline(size: str, world: Path, warehouse: str, args) -> list[tuple[S
     try:
         copy = work / "sandbox" / world.name
         copy.parent.mkdir()
-        with sqlite3.connect(world) as src, sqlite3.connect(copy) as dst:
-            src.backup(dst)
-        if warehouse == "duckdb":
-            url = f"duckdb:///{work / 'warehouse.duckdb'}"
-        else:
-            from bench.dbt_build import _pg_admin
-
-            _pg_admin(f'DROP DATABASE IF EXISTS "{dbname}"')
-            _pg_admin(f'CREATE DATABASE "{dbname}"')
-            url = f"postgresql://postgres@127.0.0.1:5432/{dbname}"
+        copy_world(world, copy)
+        url = fresh_warehouse(warehouse, work, dbname)
         home = work / "dagster_home"
         env = {"CASHBOOK_DEMO_SIZE": size, "CASHBOOK_DEMO_SEED": str(args.seed),
                "CASHBOOK_SANDBOX_DIR": str(copy.parent), "DAGSTER_HOME": str(home),
@@ -188,9 +179,7 @@ def stage_pipeline(size: str, world: Path, warehouse: str, args) -> list[tuple[S
         shutil.rmtree(work, ignore_errors=True)
         if warehouse == "postgres":
             try:
-                from bench.dbt_build import _pg_admin
-
-                _pg_admin(f'DROP DATABASE IF EXISTS "{dbname}"')
+                pg_admin(f'DROP DATABASE IF EXISTS "{dbname}"')
             except Exception as exc:  # noqa: BLE001  the numbers are taken; say what is left behind
                 print(f"  could not drop {dbname}: {type(exc).__name__}: {exc}", file=sys.stderr)
     ok = full.returncode == 0

@@ -12,11 +12,11 @@ export CASHBOOK_OUTPUT_DIR ?= $(CURDIR)/output
 
 install: $(STAMP)
 
+# Bytecode is compiled once at install: where PYTHONDONTWRITEBYTECODE is set (as on this machine)
+# every process would otherwise compile dagster, dbt and pandas from source again (~2 s of CPU each).
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv
-	# bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set (as on this machine) every
-	# process would otherwise compile dagster, dbt and pandas from source again (~2 s of CPU each)
 	$(UV) pip sync --quiet --compile-bytecode --python $(PY) requirements.lock
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	mkdir -p $(DAGSTER_HOME)

@@ -153,14 +153,30 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
-def _rss_kb(pid: int) -> int:
+def _status_kb(pid: int, *fields: str) -> dict[str, int]:
+    """Fields of /proc/<pid>/status in kB (0 when the process is gone)."""
+    out = dict.fromkeys(fields, 0)
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
+            name = line.split(":", 1)[0]
+            if name in out:
+                out[name] = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return out
+
+
+def _rss_kb(pid: int) -> int:
+    return _status_kb(pid, "VmRSS")["VmRSS"]
+
+
+def _peak_entry(pid: int, rss_kb: int) -> dict:
+    """Who holds memory at the tree's peak. VmRSS counts file pages mapped into the process (the
+    sandbox server maps its whole world file, page cache the kernel can drop); RssAnon is the
+    process's own memory (Python's heap, DuckDB's buffers)."""
+    parts = _status_kb(pid, "RssAnon", "RssFile")
+    return {"pid": pid, "rss_mb": round(rss_kb / 1024, 1), "anon_mb": round(parts["RssAnon"] / 1024, 1),
+            "file_mb": round(parts["RssFile"] / 1024, 1), "command": _command(pid)}
 
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -226,7 +242,7 @@ class TreeSampler:
                 self._cpu_seen[p] = now
             mb = sum(rss.values()) / 1024
             if not self.samples or mb > max(m for _, m, _ in self.samples):
-                self.peak_processes = [{"pid": p, "rss_mb": round(kb / 1024, 1), "command": _command(p)}
+                self.peak_processes = [_peak_entry(p, kb)
                                        for p, kb in sorted(rss.items(), key=lambda i: -i[1]) if kb]
             self.samples.append((time.time(), mb, cpu))
             self._stop.wait(self.every_s)

@@ -266,7 +266,8 @@ def format_table(verdicts: list[Verdict], runs: list[dict]) -> str:
             top = r["output"].get("tree_peak_processes") or []
             if top:
                 lines.append(f"    at the tree's peak ({r['output'].get('tree_peak_mb')} MB): "
-                             + "; ".join(f"{p['rss_mb']} MB {p['command'][:60]}" for p in top[:3]))
+                             + "; ".join(f"{p['rss_mb']} MB (anon {p.get('anon_mb', '?')}, file {p.get('file_mb', '?')}) "
+                                        f"{p['command'][:60]}" for p in top[:3]))
             if r["output"].get("unmapped_steps"):
                 lines.append(f"    other: {', '.join(r['output']['unmapped_steps'])}")
         elif (r.get("output") or {}).get("stages_error"):

@@ -54,3 +54,14 @@ def test_sampler_sees_this_process_memory_and_cpu():
     assert len(samples) >= 2
     # the first sample takes the CPU used since the process began; later ones the busy loop
     assert sum(cpu for _, _, cpu in samples[1:]) >= 0.2
+
+
+def test_peak_entry_splits_a_process_rss_into_its_own_memory_and_mapped_files():
+    from bench.pipeline_stages import _peak_entry, _rss_kb
+
+    before = _peak_entry(os.getpid(), _rss_kb(os.getpid()))
+    held = bytearray(64 * 1024 * 1024)            # 64 MiB of the process's own (anonymous) memory
+    after = _peak_entry(os.getpid(), _rss_kb(os.getpid()))
+    assert after["anon_mb"] - before["anon_mb"] >= 60
+    assert abs(after["anon_mb"] + after["file_mb"] - after["rss_mb"]) < 2   # + shared memory, ~0
+    del held

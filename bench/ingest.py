@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import copy_world
+from bench.common import copy_world, fresh_warehouse
 from bench.sandbox_server import cpu_seconds, server_process
 from pipelines.catalog import BY_TABLE
 from pipelines.sandbox.advance import advance_world
@@ -103,7 +103,7 @@ def main(argv=None) -> int:
     try:
         world = work / "world.sqlite"
         copy_world(source, world)
-        url = f"duckdb:///{work / 'warehouse.duckdb'}"
+        url = fresh_warehouse("duckdb", work, "")
         from pipelines.warehouse.connect import open_landing
         with server_process(world) as (base_url, api_key, pid):
             api = StripeApi(api_key, base_url)

@@ -110,15 +110,16 @@ def payout_day_between(start: int, end: int, interval: str | None, weekly_anchor
     return False
 
 
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
 def plan_account_visits(activities: list[AccountActivity], now: int, *,
                         overlap: int = DEFAULT_OVERLAP_SECONDS,
                         sweep_days: int = 25) -> list[AccountVisit]:
     visits = []
     for a in activities:
-        balance_synced = a.balance_synced_through if a.balance_synced_through is not None else a.synced_through
-        events_synced = a.events_synced_through if a.events_synced_through is not None else a.synced_through
-        if (a.synced_through is None or a.open_pass or balance_synced is None
-                or events_synced is None):
+        if a.synced_through is None or a.open_pass:
             visits.append(AccountVisit(a.account, True, True))
             continue
         if now <= a.synced_through:
@@ -126,6 +127,9 @@ def plan_account_visits(activities: list[AccountActivity], now: int, *,
         if a.synced_through < now - sweep_days * DAY:
             visits.append(AccountVisit(a.account, True, True))
             continue
+        # each rule against its own stream's sync time when known, else the account's oldest
+        balance_synced = _or(a.balance_synced_through, a.synced_through)
+        events_synced = _or(a.events_synced_through, a.synced_through)
         transfers = a.platform_activity_at is not None and a.platform_activity_at > balance_synced
         payouts = a.payouts_settling or (
             a.funds_available and a.payouts_enabled

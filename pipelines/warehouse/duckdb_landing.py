@@ -57,25 +57,19 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}._rejected (
 # Measured on recorded demo pages (bench/ingest.py replay): with the default 16 MB threshold
 # DuckDB checkpoints every few batches and each checkpoint recompresses (FSST) what it writes,
 # about 30 us of CPU per 2.5 KB row; one checkpoint per 128 MB of WAL and zstd for strings cut
-# the landing to a third and the file to a quarter. The memory limit keeps DuckDB's share of an
-# ingest's peak small (a full ingest holds no more than a batch and the queue). These are
-# settings of this process's connection only: dbt and readers keep DuckDB's defaults.
-
-# Updated rows (an upsert that changes a payload) stay in DuckDB's memory until a checkpoint
-# writes them out, and a checkpoint comes only with 128 MB of WAL: a run that updates many wide
-# payloads (invoices with their lines) ran out of the limit in the upsert. They cost about three
-# times their payload bytes; a checkpoint after this many bytes of updated payloads keeps that
-# memory bounded (tests/ingestion/test_landing.py).
-UPDATED_BYTES_PER_CHECKPOINT = 32 * 1024 * 1024
-
+# the landing to a third and the file to a quarter. These are settings of this process's
+# connection only: dbt and readers keep DuckDB's defaults.
 SESSION_SETTINGS = (
     "SET checkpoint_threshold = '128MB'",
     "SET force_compression = 'zstd'",
 )
-# Working memory for batches, joins and updated rows. The primary-key indexes come on top: an
-# upsert loads a table's whole ART index into memory, and an incremental run upserts into every
-# table at once. On the large world (6.5 M rows) the indexes alone took 360 MB and the run died
-# with OutOfMemoryException under a flat 384 MB limit; about 67 bytes per row were measured.
+
+# The memory limit keeps DuckDB's share of an ingest's peak small (a full ingest holds no more
+# than a batch and the queue) with working memory for batches, joins and updated rows. The
+# primary-key indexes come on top: an upsert loads a table's whole ART index into memory, and an
+# incremental run upserts into every table at once. On the large world (6.5 M rows) the indexes
+# alone took 360 MB and the run died with OutOfMemoryException under a flat 384 MB limit; about
+# 67 bytes per row were measured.
 BASE_MEMORY_MB = 384
 INDEX_BYTES_PER_ROW = 96
 
@@ -83,6 +77,14 @@ INDEX_BYTES_PER_ROW = 96
 def memory_limit_mb(rows_landed: int) -> int:
     """The landing connection's DuckDB limit (MiB) for a warehouse holding `rows_landed` rows."""
     return BASE_MEMORY_MB + -(-rows_landed * INDEX_BYTES_PER_ROW // (1024 * 1024))
+
+
+# Updated rows (an upsert that changes a payload) stay in DuckDB's memory until a checkpoint
+# writes them out, and a checkpoint comes only with 128 MB of WAL: a run that updates many wide
+# payloads (invoices with their lines) ran out of the limit in the upsert. They cost about three
+# times their payload bytes; a checkpoint after this many bytes of updated payloads keeps that
+# memory bounded (tests/ingestion/test_landing.py).
+UPDATED_BYTES_PER_CHECKPOINT = 32 * 1024 * 1024
 
 
 COLUMNS = ("id, account, created, livemode, api_version, payload, synced_at, source, is_deleted, "
@@ -122,7 +124,7 @@ class DuckDBLanding:
         self.con = duckdb.connect(str(self.path))
         for setting in SESSION_SETTINGS:
             self.con.execute(setting)
-        self.con.execute(f"SET memory_limit = '{BASE_MEMORY_MB}MiB'")
+        self._set_memory_limit(0)                       # until ensure_schema counts the rows
         self._upsert_tables: set[str] = set(TABLES)   # until ensure_schema finds them empty
         self._trying: str | None = None
         self._updated_bytes = 0                         # updated payload bytes since a checkpoint
@@ -136,7 +138,10 @@ class DuckDBLanding:
         counts = {table: self.con.execute(f"SELECT COUNT(*) FROM {SCHEMA}.{table}").fetchall()[0][0]
                   for table in TABLES}
         self._upsert_tables = {table for table, n in counts.items() if n}
-        self.con.execute(f"SET memory_limit = '{memory_limit_mb(sum(counts.values()))}MiB'")
+        self._set_memory_limit(sum(counts.values()))
+
+    def _set_memory_limit(self, rows_landed: int) -> None:
+        self.con.execute(f"SET memory_limit = '{memory_limit_mb(rows_landed)}MiB'")
 
     def load_states(self) -> dict[tuple[str, str], StreamState]:
         cols = ", ".join(STATE_COLUMNS)

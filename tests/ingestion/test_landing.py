@@ -79,8 +79,8 @@ def wide_row(i: int, observed_at: int, note: str) -> Row:
 
 @pytest.mark.parametrize("checkpoints", [True, False])
 def test_many_updated_wide_rows_stay_within_the_memory_limit(tmp_path, monkeypatch, checkpoints):
-    """The bug: updated rows stay in DuckDB's memory until a checkpoint, and the large world's
-    incremental day ran out of the landing's limit (OutOfMemoryException in the upsert). Here
+    """The bug: updated rows stay in DuckDB's memory until a checkpoint, so a run updating many
+    wide payloads ran out of the landing's limit (OutOfMemoryException in the upsert). Here
     a 128 MB limit, 60 MB of updated 3 KB payloads and a checkpoint per 16 MB of them; without the
     checkpoints it fails the same way (about 3 bytes of DuckDB memory per updated payload byte)."""
     import pipelines.warehouse.duckdb_landing as landing_module

@@ -17,7 +17,8 @@ from tests.ingestion.conftest import api_truth, copy_world, duck_url, ingest, la
 def silently_available(table, landed_payload, listed_payload, clock):
     """A balance transaction's `status` turns from pending to available when the clock passes
     `available_on`, with no event (as on Stripe): the landing keeps the status it was listed with
-    and staging derives the current one (stg_stripe__balance_transactions). Nothing else may differ."""
+    (the staging and mart column docs say so; balances use `available_on_at`). Nothing else may
+    differ."""
     return (table == "balance_transaction" and landed_payload.get("status") == "pending"
             and listed_payload.get("status") == "available"
             and landed_payload.get("available_on") == listed_payload.get("available_on") <= clock)

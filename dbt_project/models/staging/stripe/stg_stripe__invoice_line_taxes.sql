@@ -51,18 +51,18 @@ legacy_taxes as (
     where coalesce({{ json_text('line', 'taxes') }}, '[]') = '[]'
 ),
 
+taxes as (
+    select * from current_taxes
+    union all
+    select * from legacy_taxes
+),
+
 final as (
     select
         invoice_line_id || '-' || cast(tax_ordinal as varchar) as invoice_line_tax_id,
         invoice_line_id, invoice_id, currency, tax_ordinal, tax_amount, taxable_amount,
         is_inclusive, tax_rate_id, taxability_reason, synced_at
-    from current_taxes
-    union all
-    select
-        invoice_line_id || '-' || cast(tax_ordinal as varchar) as invoice_line_tax_id,
-        invoice_line_id, invoice_id, currency, tax_ordinal, tax_amount, taxable_amount,
-        is_inclusive, tax_rate_id, taxability_reason, synced_at
-    from legacy_taxes
+    from taxes
 )
 
 select * from final

@@ -5,6 +5,11 @@
   the month before (the schedule is built from the partitioned job, so the tick of 2026-12-01
   06:00 runs partition 2026-11).
 - `annual_report`: 06:00 UTC on 2 January for the year before.
+- `daily_close`: 00:30 UTC, the day's work on one run: ingest and every dbt layer (as
+  `hourly_refresh`), the FX rates, fraud scores, the revenue forecast, and the creator balances and
+  payout plan of the day (partition = that UTC day), with the checks of each. Executing the plan
+  stays a person's decision (`payout_execute`); monthly, quarterly and annual files have their
+  own schedules. This is the run the "incremental day" benchmark of issue 9 times.
 - VAT returns in the first week after each quarter, 1099 files in January for the year before:
   scheduled here only when the tax module defines those jobs and does not schedule them itself.
 
@@ -18,6 +23,8 @@ from datetime import datetime
 
 import dagster as dg
 
+from assets.payouts import CREATOR_BALANCES, PAYOUT_PLAN
+from assets.payouts import PARTITIONS as DAILY
 from assets.reports import ANNUAL, MONTHLY, annual_report_asset, creator_statements_asset, monthly_report_asset
 
 # `dagster/priority`: a higher number is dequeued first (DESIGN 8); defined in sensors.priority
@@ -43,6 +50,16 @@ hourly_refresh_job = dg.define_asset_job(
     description="Ingest every Stripe object type, then build staging, intermediate and marts (dbt).",
     tags=PAYMENTS_TAGS,
 )
+# The day's close: what changes every day, and nothing that only changes with a month or a quarter.
+DAILY_CLOSE_GROUPS = (*REFRESH_GROUPS, "fx", "risk", "finance")
+daily_close_job = dg.define_asset_job(
+    "daily_close",
+    selection=dg.AssetSelection.groups(*DAILY_CLOSE_GROUPS) | dg.AssetSelection.assets(CREATOR_BALANCES, PAYOUT_PLAN),
+    partitions_def=DAILY,
+    description="The day's close: ingest, FX, dbt, fraud scores, forecast, and the day's creator balances "
+                "and payout plan (not executed), with their checks.",
+    tags=PAYOUTS_TAGS,
+)
 monthly_reports_job = dg.define_asset_job(
     "monthly_reports",
     selection=dg.AssetSelection.assets(monthly_report_asset, creator_statements_asset),
@@ -62,6 +79,14 @@ hourly_refresh_schedule = dg.ScheduleDefinition(
     name="hourly_refresh_schedule", job=hourly_refresh_job, cron_schedule="0 * * * *",
     execution_timezone="UTC", default_status=SCHEDULE_STATUS, tags=PAYMENTS_TAGS,
     description="Ingest and build every hour, on the hour.",
+)
+# DAILY has end_offset=1: at 00:30 UTC on day D the newest partition is D itself, today's plan.
+# Half past, so it does not start beside the hourly refresh (both would ingest; the writer lock
+# makes that safe, not fast).
+daily_close_schedule = dg.build_schedule_from_partitioned_job(
+    daily_close_job, name="daily_close_schedule", hour_of_day=0, minute_of_hour=30,
+    default_status=SCHEDULE_STATUS, tags=PAYOUTS_TAGS,
+    description="00:30 UTC: ingest, dbt, scores and today's payout plan.",
 )
 monthly_reports_schedule = dg.build_schedule_from_partitioned_job(
     monthly_reports_job, name="monthly_reports_schedule", day_of_month=1, hour_of_day=6, minute_of_hour=0,
@@ -136,7 +161,7 @@ def missing_jobs() -> list[str]:
 
 
 defs = dg.Definitions(
-    jobs=[hourly_refresh_job, monthly_reports_job, annual_report_job],
-    schedules=[hourly_refresh_schedule, monthly_reports_schedule, annual_report_schedule,
+    jobs=[hourly_refresh_job, daily_close_job, monthly_reports_job, annual_report_job],
+    schedules=[hourly_refresh_schedule, daily_close_schedule, monthly_reports_schedule, annual_report_schedule,
                *_other_domain_schedules()],
 )

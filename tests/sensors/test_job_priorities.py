@@ -5,7 +5,7 @@ from sensors.priority import PRIORITY
 
 EXPECTED = {
     "stripe_ingest": "critical", "hourly_refresh": "critical",
-    "payout_execute": "high",
+    "payout_execute": "high", "daily_close": "high",
     "tax_year_files": "medium", "tax_quarter_files": "medium",
     "monthly_reports": "low", "annual_report": "low",
 }

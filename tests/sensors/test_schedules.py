@@ -56,6 +56,23 @@ def test_hourly_refresh_selects_ingest_and_every_dbt_layer_at_payment_priority(r
     assert set(sch.REFRESH_GROUPS) == {"stripe_raw", "dbt_staging", "dbt_intermediate", "dbt_marts", "dbt_reference"}
 
 
+def test_daily_close_plans_the_day_it_runs_on_with_ingest_dbt_and_scores():
+    from pipelines.definitions import defs
+
+    repo = defs.get_repository_def()
+    schedule, requests = _tick(repo, "daily_close_schedule", datetime(2026, 11, 29, 0, 30, tzinfo=UTC))
+    assert schedule.cron_schedule == "30 0 * * *"
+    assert [r.partition_key for r in requests] == ["2026-11-29"]
+    assert requests[0].tags["dagster/priority"] == sch.PRIORITY["high"]
+    selected = {k.to_user_string() for k in repo.get_job("daily_close").asset_layer.selected_asset_keys}
+    assert {"raw_stripe/charge", "raw_fx/ecb_rates", "staging/stg_stripe__charges", "marts/fct_mrr",
+            "finance/charge_fraud_scores", "finance/revenue_forecast", "finance/creator_balances",
+            "finance/payout_plan"} <= selected
+    # a day does not execute payouts, reconcile them, or rebuild monthly, quarterly or annual files
+    assert not selected & {"finance/payout_reconciliation", "reports/monthly_report",
+                           "reports/creator_statements", "finance/eu_oss_return", "finance/tax_1099k"}
+
+
 def test_priorities_order_payments_over_payouts_over_tax_over_analytics_over_bulk():
     order = [int(t["dagster/priority"]) for t in (sch.PAYMENTS_TAGS, sch.PAYOUTS_TAGS, sch.TAX_TAGS,
                                                   sch.ANALYTICS_TAGS, sch.BULK_TAGS)]

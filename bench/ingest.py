@@ -4,8 +4,11 @@ sandbox with its rate limit off (server in its own process), an incremental run 
 recorded list pages replayed through parse + validate + land (target >= 50,000 objects/s).
 
     .venv/bin/python -m bench.ingest [--size large] [--seed 42] [--replay-pages 400]
+    .venv/bin/python -m bench.ingest --replay-only --size demo [--pages-file F] [--repeat 3]
 
-Prints a table and writes bench/results/ingest-<size>.json.
+Prints a table and writes bench/results/ingest-<size>.json. `--replay-only` skips the full and
+incremental runs: it records the pages (or reads them from `--pages-file`, written on the first
+run) and replays them `--repeat` times, printing each run (nothing written under results/).
 """
 from __future__ import annotations
 
@@ -87,13 +90,66 @@ def replay(pages, table: str, workdir: Path) -> tuple[int, float, float]:
     return result.tables[table].received, seconds, cpu
 
 
+def record(api_key: str, base_url: str, table: str, pages: int, work: Path) -> dict:
+    """The raw answers of the first `pages` pages of one platform stream."""
+    rec = RecordingApi(StripeApi(api_key, base_url), pages)
+    result = SyncResult(run_id="record", server_time=int(time.time()))
+    scratch = DuckDBLanding(work / "record.duckdb")
+    scratch.ensure_schema()
+    run = _Run(rec, scratch, SyncOptions(), result)
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        run.run_phase([StreamTask(BY_TABLE[table], None,
+                                  plan_pass(None, table, "", now=result.server_time))], pool)
+    scratch.close()
+    return rec.pages
+
+
+def replay_only(args) -> int:
+    import os
+    import pickle
+    pages_file = Path(args.pages_file or f"/tmp/bench-replay-{args.size}-{args.seed}-"
+                      f"{args.replay_table}-{args.replay_pages}.pickle")
+    work = Path(tempfile.mkdtemp(prefix="bench-replay-"))
+    try:
+        if pages_file.exists():
+            pages = pickle.loads(pages_file.read_bytes())
+        else:
+            source = world_path(args.size, args.seed)
+            world = copy_world(source, work / "world.sqlite")
+            with server_process(world) as (base_url, api_key, _pid):
+                pages = record(api_key, base_url, args.replay_table, args.replay_pages, work)
+            world.unlink()
+            pages_file.write_bytes(pickle.dumps(pages))
+        size = sum(len(b) for b, _ in pages.values())
+        print(f"{len(pages)} recorded {args.replay_table} pages, {size / 1e6:.1f} MB ({pages_file})")
+        for i in range(args.repeat):
+            run_dir = work / f"run{i}"
+            run_dir.mkdir()
+            load = os.getloadavg()[0]
+            n, seconds, cpu = replay(pages, args.replay_table, run_dir)
+            print(f"replay {i + 1}: {n} objects, {seconds:.2f} s wall, {cpu:.2f} s CPU: "
+                  f"{n / seconds:,.0f} obj/s, {n / cpu:,.0f} obj per CPU s (load {load:.1f})",
+                  flush=True)
+            shutil.rmtree(run_dir, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--size", default="large")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--replay-pages", type=int, default=400)
     ap.add_argument("--replay-table", default="charge")
+    ap.add_argument("--replay-only", action="store_true",
+                    help="only the replay of recorded pages (processing alone)")
+    ap.add_argument("--pages-file", help="with --replay-only: recorded pages to reuse (pickle)")
+    ap.add_argument("--repeat", type=int, default=3, help="with --replay-only: replays to run")
     args = ap.parse_args(argv)
+    if args.replay_only:
+        return replay_only(args)
 
     source = world_path(args.size, args.seed)
     if not source.exists():
@@ -120,17 +176,8 @@ def main(argv=None) -> int:
             inc = run_sync(api, lambda: open_landing(url))
             inc_s = time.perf_counter() - began
             # record pages of one big stream for the processing-only replay
-            rec = RecordingApi(StripeApi(api_key, base_url), args.replay_pages)
-            result = SyncResult(run_id="record", server_time=int(time.time()))
-            scratch = DuckDBLanding(work / "record.duckdb")
-            scratch.ensure_schema()
-            run = _Run(rec, scratch, SyncOptions(), result)
-            from concurrent.futures import ThreadPoolExecutor
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                run.run_phase([StreamTask(BY_TABLE[args.replay_table], None,
-                                          plan_pass(None, args.replay_table, "", now=result.server_time))], pool)
-            scratch.close()
-        replayed, replay_s, replay_cpu = replay(rec.pages, args.replay_table, work)
+            pages = record(api_key, base_url, args.replay_table, args.replay_pages, work)
+        replayed, replay_s, replay_cpu = replay(pages, args.replay_table, work)
         report = {
             "size": args.size, "seed": args.seed,
             "full_objects": objects, "full_seconds": round(full_s, 2),

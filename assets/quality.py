@@ -14,10 +14,11 @@ import os
 from datetime import datetime, timedelta, timezone
 
 import dagster as dg
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from pipelines.catalog import OBJECT_TYPES
 from pipelines.quality import invariants
-from pipelines.quality.reader import relation_exists, warehouse_query
+from pipelines.quality.reader import existing_relations, warehouse_query
 from pipelines.quality.suites import build_mart_suites, raw_suite, run_suite
 from pipelines.resources import WarehouseResource
 from pipelines.settings import load_settings
@@ -95,30 +96,64 @@ RAW_SPECS = [spec for table in RAW_TABLES for spec in (
 )]
 
 
+class RawQualityConfig(dg.Config):
+    """full: validate every row of every raw table, not only the rows landed since the suite's
+    last passing evaluation (also CASHBOOK_QUALITY_FULL=1)."""
+    full: bool = False
+
+
+def full_validation_forced(config: RawQualityConfig) -> bool:
+    return config.full or os.environ.get("CASHBOOK_QUALITY_FULL", "") not in ("", "0", "false")
+
+
+def last_passing_watermark(instance, key: dg.AssetKey) -> str | None:
+    """`validated_through` of the suite's latest passing evaluation: the newest synced_at it had
+    validated. A failed evaluation is not read, so it never advances the watermark: the rows it
+    failed on are validated again next time, until an evaluation passes."""
+    records = instance.event_log_storage.get_asset_check_execution_history(
+        dg.AssetCheckKey(key, GX_SUITE), limit=1, status={AssetCheckExecutionRecordStatus.SUCCEEDED})
+    for record in records:
+        evaluation = record.event.dagster_event.event_specific_data if record.event and record.event.dagster_event else None
+        value = (getattr(evaluation, "metadata", None) or {}).get("validated_through")
+        value = getattr(value, "value", value)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
 @dg.multi_asset_check(specs=RAW_SPECS, can_subset=True, name="raw_stripe_quality")
-def raw_stripe_quality(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+def raw_stripe_quality(context: dg.AssetCheckExecutionContext, config: RawQualityConfig,
+                       warehouse: WarehouseResource):
+    """The GX suites validate the rows landed since each suite's last passing evaluation (the
+    table-level expectations, row count against the API's, read the whole table); every row
+    when there is no such evaluation or `full` is set."""
     selected = context.selected_asset_check_keys
     now = datetime.now(timezone.utc)
+    full = full_validation_forced(config)
     with warehouse_query(warehouse.resolved_url()) as query:
+        existing = existing_relations(query, "raw_stripe")
+        rejects = (invariants.rejects_by_type(query) if "_rejected" in existing else None)
+        synced = (invariants.last_synced_by_stream(query) if "_sync_state" in existing else None)
         for table in RAW_TABLES:
             key = raw_key(table)
             wanted = {k.name for k in selected if k.asset_key == key}
             if not wanted:
                 continue
-            present = relation_exists(query, f"raw_stripe.{table}")
+            present = table in existing
             if GX_SUITE in wanted:
                 if not present:
                     yield dg.AssetCheckResult(asset_key=key, check_name=GX_SUITE, passed=False,
                                               description=f"raw_stripe.{table} does not exist")
                 else:
                     min_rows = min_rows_from_sync(_latest_sync_metadata(context.instance, key))
+                    since = None if full else last_passing_watermark(context.instance, key)
                     yield _suite_result(run_suite(raw_suite(table, min_rows=min_rows), query,
-                                                  docs_dir=docs_dir()), key)
+                                                  docs_dir=docs_dir(), since=since), key)
             if REJECTS_EXPLAINED in wanted:
-                yield _result(invariants.rejects_explained(query, table), key, REJECTS_EXPLAINED)
+                yield _result(invariants.rejects_explained(query, table, rows=rejects), key, REJECTS_EXPLAINED)
             if RAW_FRESH in wanted:
-                verdict = (invariants.raw_freshness(query, table, now=now, max_age=max_raw_age())
-                           if relation_exists(query, "raw_stripe._sync_state") else
+                verdict = (invariants.raw_freshness(query, table, now=now, max_age=max_raw_age(), last_synced=synced)
+                           if synced is not None else
                            invariants.Verdict(RAW_FRESH, False, "raw_stripe._sync_state does not exist"))
                 yield _result(verdict, key, RAW_FRESH, severity=dg.AssetCheckSeverity.WARN)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from pipelines.quality.reader import Query, relation_exists
+from pipelines.quality.reader import Query, dialect_of, payload_fields, relation_exists
 
 MAX_LISTED = 20  # mismatches shown in a check's metadata
 
@@ -46,16 +46,19 @@ def _compare(name: str, what: str, left: dict, right: dict, left_label: str, rig
                    {"groups": len(set(left) | set(right)), "differences": len(mismatches)})
 
 
-LEDGER_RAW_SQL = """
-select coalesce(account, '') as account, upper(payload->>'currency') as currency,
+def ledger_raw_sql(dialect: str) -> str:
+    j, f = payload_fields(dialect, ("currency", "amount", "fee", "net"))
+    return f"""
+select coalesce(account, '') as account, upper({f['currency']}) as currency,
        count(*) as n,
-       sum(cast(payload->>'amount' as bigint)) as amount,
-       sum(cast(payload->>'fee' as bigint)) as fee,
-       sum(cast(payload->>'net' as bigint)) as net
-from raw_stripe.balance_transaction
-where not is_deleted
+       sum(cast({f['amount']} as bigint)) as amount,
+       sum(cast({f['fee']} as bigint)) as fee,
+       sum(cast({f['net']} as bigint)) as net
+from (select account, {j} as _j from raw_stripe.balance_transaction where not is_deleted) as bt
 group by 1, 2
 """
+
+
 LEDGER_MART_SQL = """
 select coalesce(account_id, '') as account, currency, count(*) as n,
        sum(amount) as amount, sum(fee) as fee, sum(net) as net
@@ -75,7 +78,7 @@ def ledger_balances(query: Query) -> Verdict:
         return {(r[0], r[1]): {"n": r[2], "amount": r[3], "fee": r[4], "net": r[5]} for r in query(sql)}
 
     verdict = _compare("ledger_balances_to_stripe", "ledger vs Stripe balance transactions",
-                       by_key(LEDGER_MART_SQL), by_key(LEDGER_RAW_SQL), "ledger", "stripe",
+                       by_key(LEDGER_MART_SQL), by_key(ledger_raw_sql(dialect_of(query))), "ledger", "stripe",
                        ("n", "amount", "fee", "net"))
     broken_rows = _int(query(LEDGER_ROW_SQL)[0][0])
     if broken_rows:
@@ -91,22 +94,29 @@ select currency, sum(gross_volume) as gross_volume, sum(successful_payments) as 
 from marts.fct_revenue_daily
 group by 1
 """
-# gross volume settles in the balance transaction's currency; payment counts are in the charge's
-RAW_CHARGE_VOLUME_SQL = """
-select upper(bt.payload->>'currency') as currency, sum(cast(bt.payload->>'amount' as bigint)) as gross_volume
-from raw_stripe.charge as ch
-join raw_stripe.balance_transaction as bt
-  on bt.id = ch.payload->>'balance_transaction' and coalesce(bt.account, '') = coalesce(ch.account, '')
-where ch.account is null and not ch.is_deleted and not bt.is_deleted
-group by 1
-"""
-RAW_CHARGE_COUNT_SQL = """
-select upper(payload->>'currency') as currency,
-       sum(case when payload->>'status' = 'succeeded' then 1 else 0 end) as succeeded,
-       sum(case when payload->>'status' = 'failed' then 1 else 0 end) as failed
-from raw_stripe.charge
-where account is null and not is_deleted
-group by 1
+def raw_charges_sql(dialect: str) -> str:
+    """Per currency: the platform's gross volume (its charges' balance transactions, in the
+    balance transaction's currency) tagged 'volume', and succeeded and failed charges (in the
+    charge's currency) tagged 'counts'. Each charge and balance transaction is parsed once."""
+    cj, c = payload_fields(dialect, ("balance_transaction", "currency", "status"))
+    bj, b = payload_fields(dialect, ("currency", "amount"))
+    return f"""
+with ch as materialized (
+    select {c['balance_transaction']} as bt_id, upper({c['currency']}) as currency, {c['status']} as status
+    from (select {cj} as _j from raw_stripe.charge where account is null and not is_deleted) as p
+), volume as (
+    select upper({b['currency']}) as currency, sum(cast({b['amount']} as bigint)) as gross_volume
+    from ch
+    join (select id, {bj} as _j from raw_stripe.balance_transaction
+          where account is null and not is_deleted and id in (select bt_id from ch)) as bt
+      on bt.id = ch.bt_id
+    group by 1
+)
+select 'volume', currency, gross_volume, null from volume
+union all
+select 'counts', currency, sum(case when status = 'succeeded' then 1 else 0 end),
+       sum(case when status = 'failed' then 1 else 0 end)
+from ch group by currency
 """
 
 
@@ -115,10 +125,11 @@ def revenue_sums_back_to_charges(query: Query) -> Verdict:
     volume from each charge's balance transaction, succeeded and failed payments counted."""
     mart = {(r[0],): {"gross_volume": r[1], "succeeded": r[2], "failed": r[3]} for r in query(REVENUE_MART_SQL)}
     raw: dict = {}
-    for currency, volume in query(RAW_CHARGE_VOLUME_SQL):
-        raw.setdefault((currency,), {})["gross_volume"] = volume
-    for currency, succeeded, failed in query(RAW_CHARGE_COUNT_SQL):
-        raw.setdefault((currency,), {}).update(succeeded=succeeded, failed=failed)
+    for tag, currency, first, second in query(raw_charges_sql(dialect_of(query))):
+        if tag == "volume":
+            raw.setdefault((currency,), {})["gross_volume"] = first
+        else:
+            raw.setdefault((currency,), {}).update(succeeded=first, failed=second)
     # a currency with no activity at all on either side is no difference
     mart = {k: v for k, v in mart.items() if any(_int(x) for x in v.values())}
     return _compare("revenue_sums_back_to_charges", "fct_revenue_daily vs raw charges", mart, raw,
@@ -133,12 +144,20 @@ order by 1, 2, 3
 """
 
 
-def rejects_explained(query: Query, object_type: str | None = None) -> Verdict:
+def rejects_by_type(query: Query) -> list[tuple]:
+    """raw_stripe._rejected grouped by (type, reason, field): read once for every table's check."""
+    return query(REJECTS_SQL)
+
+
+def rejects_explained(query: Query, object_type: str | None = None, *, rows: list[tuple] | None = None) -> Verdict:
     """Every object in raw_stripe._rejected names the field at fault and the reason; the
-    metadata counts them by type and reason so finance sees what was held back."""
-    if not relation_exists(query, "raw_stripe._rejected"):
-        return Verdict("rejects_explained", True, "no rejects table yet", [], {"rejected": 0})
-    rows = [r for r in query(REJECTS_SQL) if object_type is None or r[0] == object_type]
+    metadata counts them by type and reason so finance sees what was held back. `rows`: what
+    rejects_by_type read already."""
+    if rows is None:
+        if not relation_exists(query, "raw_stripe._rejected"):
+            return Verdict("rejects_explained", True, "no rejects table yet", [], {"rejected": 0})
+        rows = rejects_by_type(query)
+    rows = [r for r in rows if object_type is None or r[0] == object_type]
     unexplained = [{"object_type": t, "field": f, "reason": why, "count": int(n)}
                    for t, why, f, n in rows if not why.strip() or not f.strip()]
     by_reason = {f"{t}: {why[:80]}": int(n) for t, why, f, n in rows if why.strip() and f.strip()}
@@ -154,11 +173,22 @@ def rejects_explained(query: Query, object_type: str | None = None) -> Verdict:
 FRESHNESS_STREAM = {"transfer_reversal": "transfer"}
 
 
-def raw_freshness(query: Query, table: str, *, now: datetime, max_age: timedelta) -> Verdict:
-    """The newest successful sync of the table's stream (any account) is younger than max_age."""
+def last_synced_by_stream(query: Query) -> dict[str, datetime]:
+    """The newest sync of each stream (any account), read once for every table's check."""
+    return {stream: last for stream, last in
+            query("select stream, max(updated_at) from raw_stripe._sync_state group by stream")}
+
+
+def raw_freshness(query: Query, table: str, *, now: datetime, max_age: timedelta,
+                  last_synced: dict[str, datetime] | None = None) -> Verdict:
+    """The newest successful sync of the table's stream (any account) is younger than max_age.
+    `last_synced`: what last_synced_by_stream read already."""
     stream = FRESHNESS_STREAM.get(table, table)
-    rows = query(f"select max(updated_at) from raw_stripe._sync_state where stream = '{stream}'")
-    last = rows[0][0] if rows else None
+    if last_synced is None:
+        rows = query(f"select max(updated_at) from raw_stripe._sync_state where stream = '{stream}'")
+        last = rows[0][0] if rows else None
+    else:
+        last = last_synced.get(stream)
     if last is None:
         return Verdict("raw_fresh", False, f"raw_stripe.{table} has never been synced", [],
                        {"stream": stream})

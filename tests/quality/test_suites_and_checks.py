@@ -1,6 +1,9 @@
 """GX suites and the Dagster asset checks on hand-built raw rows: a clean set passes; hostile
 rows (negative amount, unknown currency, bad status, wrong object) fail the suite with the exact
-unexpected counts; blocking invariants stop nothing when they pass and report when they fail."""
+unexpected counts, the same as GX's own validation of the whole frame; blocking invariants stop
+nothing when they pass and report when they fail. The raw suites validate the rows landed since
+their last passing evaluation: a bad row landed after a pass is caught, and a failed evaluation
+does not advance the watermark."""
 from __future__ import annotations
 
 import json
@@ -10,22 +13,29 @@ import duckdb
 import pytest
 
 import assets.quality as quality
-from pipelines.quality.suites import build_mart_suites, raw_suite, run_suite, seed_currencies
+from pipelines.quality.suites import (build_mart_suites, raw_suite, run_suite, run_suite_in_gx,
+                                      seed_currencies)
 from pipelines.resources import WarehouseResource
 from tests.quality.test_invariants import build
 
 CHARGE = {"object": "charge", "currency": "usd", "amount": 1500, "status": "succeeded"}
 
 
-def _charges(rows):
-    con = duckdb.connect()
+def _charges(rows, con=None):
+    con = con or duckdb.connect()
     con.execute("create schema raw_stripe")
+    # the landing's columns (pipelines/warehouse/duckdb_landing.py), payload as VARCHAR like it
     con.execute("create table raw_stripe.charge (id varchar, account varchar, created bigint, "
-                "is_deleted boolean, payload json)")
+                "is_deleted boolean, payload varchar, synced_at timestamptz)")
     for i, (created, overrides) in enumerate(rows):
-        con.execute("insert into raw_stripe.charge values (?, null, ?, false, ?)",
-                    [f"ch_{i}", created, json.dumps({**CHARGE, **overrides})])
+        _land(con, f"ch_{i}", created, overrides)
     return con
+
+
+def _land(con, id_, created, overrides, synced_at="now()"):
+    """Land one charge the way the landing does: a new batch, a newer synced_at."""
+    con.execute(f"insert into raw_stripe.charge values (?, null, ?, false, ?, {synced_at})",
+                [id_, created, json.dumps({**CHARGE, **overrides})])
 
 
 def test_seed_has_the_25_platform_currencies_and_zero_decimal_ones():
@@ -57,6 +67,12 @@ def test_charge_suite_clean_and_hostile():
         ("expect_column_values_to_be_between", "created"): 1,
         ("expect_table_row_count_to_be_between", None): None,   # 6 rows, the API sent 7
     }
+    # what GX itself finds validating every row in pandas: the same failures and counts
+    reference = run_suite_in_gx(raw_suite("charge", min_rows=7, now_epoch=now),
+                                lambda s: hostile.execute(s).fetchall())
+    assert {(f["expectation"], f["column"]): f["unexpected_count"] for f in reference.failed} == failed
+    assert sorted(sorted(map(str, f["examples"])) for f in out.failed) == \
+        sorted(sorted(map(str, f["examples"])) for f in reference.failed)
 
 
 def test_min_rows_follow_the_last_sync():

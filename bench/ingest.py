@@ -44,13 +44,26 @@ class RecordingApi:
         self.api, self.limit, self.pages = api, limit_pages, {}
         self.calls, self.retries = api.calls, api.retries
 
-    def get(self, path, params=None, account=None, *, label="other"):
-        resp = self.api.get(path, params, account, label=label)
+    def get(self, path, params=None, account=None, *, label="other", decode=None):
+        raw = {}
+
+        def keep(body, server_time):
+            raw["body"] = body
+            return decode(body, server_time) if decode else self._json(body)
+
+        resp = self.api.get(path, params, account, label=label, decode=keep)
         key = (path, account, (params or {}).get("starting_after"))
         if len(self.pages) < self.limit:
-            import orjson
-            self.pages[key] = (orjson.dumps(resp.data), resp.server_time)
+            self.pages[key] = (raw["body"], resp.server_time)
         return resp
+
+    @staticmethod
+    def _json(body):
+        import orjson
+        data = orjson.loads(body)
+        if not isinstance(data, dict):
+            raise ValueError("the answer is not a JSON object")
+        return data
 
 
 class ReplayApi:
@@ -60,31 +73,35 @@ class ReplayApi:
         from collections import Counter
         self.pages, self.calls, self.retries = pages, Counter(), Counter()
 
-    def get(self, path, params=None, account=None, *, label="other"):
-        import orjson
+    def get(self, path, params=None, account=None, *, label="other", decode=None):
         key = (path, account, (params or {}).get("starting_after"))
         body, server_time = self.pages.get(key, (b'{"object":"list","data":[],"has_more":false}', None))
         self.calls[label] += 1
-        return Response(200, orjson.loads(body), server_time)
+        # what StripeApi.get does with a 200 answer's body
+        data = decode(body, server_time) if decode else RecordingApi._json(body)
+        return Response(200, data, server_time)
 
 
 def cpu_now() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+    """CPU seconds of this process and of its children that have ended (the engine's page parser
+    process is waited for at the end of each run; a running sandbox server is not counted)."""
+    r, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
 
 
-def replay(pages, table: str, workdir: Path) -> tuple[int, float, float]:
+def replay(pages, table: str, workdir: Path, parse_processes: int = 1) -> tuple[int, float, float]:
     import pandas  # noqa: F401  DuckDB imports it on the first Arrow register: keep that out of the timing
     landing = DuckDBLanding(workdir / "replay.duckdb")
     landing.ensure_schema()
     api = ReplayApi(pages)
     result = SyncResult(run_id="replay", server_time=int(time.time()))
-    run = _Run(api, landing, SyncOptions(), result)
+    run = _Run(api, landing, SyncOptions(parse_processes=parse_processes), result)
     plan = plan_pass(None, table, "", now=result.server_time)
     from concurrent.futures import ThreadPoolExecutor
     began, cpu = time.perf_counter(), cpu_now()
     with _young_garbage_only(), ThreadPoolExecutor(max_workers=2) as pool:
         run.run_phase([StreamTask(BY_TABLE[table], None, plan)], pool)
+        run.close()
         landing.close()          # the final checkpoint is part of landing
     seconds, cpu = time.perf_counter() - began, cpu_now() - cpu
     return result.tables[table].received, seconds, cpu
@@ -101,6 +118,7 @@ def record(api_key: str, base_url: str, table: str, pages: int, work: Path) -> d
     with ThreadPoolExecutor(max_workers=2) as pool:
         run.run_phase([StreamTask(BY_TABLE[table], None,
                                   plan_pass(None, table, "", now=result.server_time))], pool)
+    run.close()
     scratch.close()
     return rec.pages
 
@@ -127,7 +145,7 @@ def replay_only(args) -> int:
             run_dir = work / f"run{i}"
             run_dir.mkdir()
             load = os.getloadavg()[0]
-            n, seconds, cpu = replay(pages, args.replay_table, run_dir)
+            n, seconds, cpu = replay(pages, args.replay_table, run_dir, args.parse_processes)
             print(f"replay {i + 1}: {n} objects, {seconds:.2f} s wall, {cpu:.2f} s CPU: "
                   f"{n / seconds:,.0f} obj/s, {n / cpu:,.0f} obj per CPU s (load {load:.1f})",
                   flush=True)
@@ -147,6 +165,8 @@ def main(argv=None) -> int:
                     help="only the replay of recorded pages (processing alone)")
     ap.add_argument("--pages-file", help="with --replay-only: recorded pages to reuse (pickle)")
     ap.add_argument("--repeat", type=int, default=3, help="with --replay-only: replays to run")
+    ap.add_argument("--parse-processes", type=int, default=1,
+                    help="with --replay-only: SyncOptions.parse_processes (0: parse in the reader thread)")
     args = ap.parse_args(argv)
     if args.replay_only:
         return replay_only(args)

@@ -38,7 +38,7 @@ class MalformedBody(Exception):
 @dataclass(frozen=True)
 class Response:
     status: int
-    data: dict[str, Any]
+    data: Any                 # the JSON object, or what the caller's `decode` made of the body
     server_time: int | None   # from the `Date` header: the sandbox's world clock, Stripe's real time
 
 
@@ -129,7 +129,11 @@ class StripeApi:
         )
 
     def get(self, path: str, params: Mapping[str, Any] | None = None, account: str | None = None,
-            *, label: str = "other") -> Response:
+            *, label: str = "other",
+            decode: Callable[[bytes, int | None], Any] | None = None) -> Response:
+        """`decode(body, server_time)`, if given, replaces the JSON parse of a 200 answer (the
+        readers parse list pages of plain types in one step, see `pages.parse_page`); a
+        ValueError from it is an unparseable body, retried like a truncated one."""
         attempt = 0
         while True:
             status: int | None = None
@@ -143,10 +147,13 @@ class StripeApi:
                 problem = f"connection failed: {exc.user_message or type(exc).__name__}"
             if status == 200:
                 try:
+                    server_time = parse_server_time(headers)
+                    if decode is not None:
+                        return Response(200, decode(body, server_time), server_time)
                     data = orjson.loads(body)
                     if not isinstance(data, dict):
                         raise ValueError("the answer is not a JSON object")
-                    return Response(200, data, parse_server_time(headers))
+                    return Response(200, data, server_time)
                 except ValueError as exc:
                     problem = f"unparseable JSON ({exc})"
                     status = None  # a truncated body is a dropped connection: retry it

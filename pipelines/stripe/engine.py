@@ -14,7 +14,7 @@ import queue
 import time
 import uuid
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -23,6 +23,7 @@ from pipelines.catalog import BY_TABLE, OBJECT_TYPES
 from pipelines.stripe.accounts import AccountVisit, events_move_balance, plan_account_visits
 from pipelines.stripe.client import StripeApi
 from pipelines.stripe.errors import StripeAuthError, SyncAborted
+from pipelines.stripe.parse_worker import PageParser
 from pipelines.stripe.readers import Batch, EventApplier, ReaderContext, StreamTask, read_stream
 from pipelines.stripe.state import (
     DEFAULT_OVERLAP_SECONDS, StreamState, events_gap, mutable_needs_full, plan_pass,
@@ -42,6 +43,8 @@ class SyncOptions:
     workers: int = 8
     batch_rows: int = 5_000                    # rows per write transaction (at most ~)
     queue_pages: int = 64                      # pages in flight between readers and the writer
+    parse_processes: int = 1                   # 1: plain list pages parsed in a child process
+                                               # (parse_worker), 0: in the reader threads
     crash_after_commits: int | None = None     # test hook: simulate a kill after N commits
 
 
@@ -97,7 +100,12 @@ class _Run:
         self.result = result
         self.out: queue.Queue[Batch] = queue.Queue(maxsize=options.queue_pages)
         self.full_since: dict[tuple[str, str], int | None] = {}
-        self.ctx = ReaderContext(api, self.out, now=result.server_time, full_since=self.full_since)
+        self.parser = PageParser(options.parse_processes)
+        self.ctx = ReaderContext(api, self.out, now=result.server_time, full_since=self.full_since,
+                                 parser=self.parser)
+
+    def close(self) -> None:
+        self.parser.close()
 
     def stats(self, table: str) -> TableStats:
         return self.result.tables.setdefault(table, TableStats())
@@ -249,10 +257,12 @@ def _run_sync(api: StripeApi, landing_factory, options: SyncOptions | None = Non
     now = preflight.server_time or int(time.time())
     result = SyncResult(run_id=uuid.uuid4().hex[:12], server_time=now)
     landing = landing_factory()
+    stack = ExitStack()
     try:
         landing.ensure_schema()
         states = landing.load_states()
         run = _Run(api, landing, options, result)
+        stack.callback(run.close)
         platform = [t.table for t in OBJECT_TYPES
                     if t.table in chosen and t.on_platform and t.path is not None]
         connected = [t for t in CONNECTED_TABLES if t in chosen]
@@ -278,6 +288,7 @@ def _run_sync(api: StripeApi, landing_factory, options: SyncOptions | None = Non
                     run.run_phase(run.visit_tasks(states, moved, connected), pool)
         result.states = landing.load_states()
     finally:
+        stack.close()
         landing.close()
         calls = api.calls - calls_before
         result.api_calls = sum(calls.values())

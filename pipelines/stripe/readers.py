@@ -18,6 +18,7 @@ from pipelines.catalog import BY_OBJECT, INVOICE_LINES_PATH, TRANSFER_REVERSALS_
 from pipelines.stripe.client import MalformedBody, StripeApi
 from pipelines.stripe.errors import StripeSyncError
 from pipelines.stripe.events import plan_event
+from pipelines.stripe.pages import ParsedPage, is_plain, parse_page
 from pipelines.stripe.records import (
     Row, embedded_reversals, invoice_lines_incomplete, merge_invoice_lines, to_row,
 )
@@ -53,8 +54,9 @@ class ReaderContext:
     and, for events, the server time since which each stream was last read in full."""
 
     def __init__(self, api: StripeApi, out: "queue.Queue[Batch]", *, now: int,
-                 full_since: dict[tuple[str, str], int | None]):
+                 full_since: dict[tuple[str, str], int | None], parser=None):
         self.api = api
+        self.parser = parser          # a parse_worker.PageParser, or None: parse in this thread
         self.out = out
         self.stop = threading.Event()
         self.now = now
@@ -147,6 +149,8 @@ def _reject_page(task: StreamTask, reason: str, body: bytes | str) -> Batch:
 def read_stream(ctx: ReaderContext, task: StreamTask,
                 on_event: Callable[[PageBuilder, dict[str, Any], str | None], None] | None = None) -> None:
     """Page one list endpoint newest first, from the plan's floor / resume point."""
+    if on_event is None and is_plain(task.type.object):
+        return _read_plain_stream(ctx, task)
     t = task.type
     params: dict[str, Any] = {"limit": PAGE_LIMIT, **dict(t.list_params)}
     if task.plan.floor is not None:
@@ -191,6 +195,51 @@ def read_stream(ctx: ReaderContext, task: StreamTask,
         if finished:
             return
         after = last_id
+
+
+def _read_plain_stream(ctx: ReaderContext, task: StreamTask) -> None:
+    """`read_stream` for a type whose objects land as listed (`pages.is_plain`): each page goes
+    from bytes to rows in one `pages.parse_page` call, in the parser process when there is one."""
+    t = task.type
+    params: dict[str, Any] = {"limit": PAGE_LIMIT, **dict(t.list_params)}
+    if task.plan.floor is not None:
+        params["created"] = {"gte": task.plan.floor}
+    after = task.plan.resume_after
+    state = task.plan.state
+    parse = ctx.parser.parse if ctx.parser is not None else parse_page
+
+    def decode(body: bytes, server_time: int | None) -> ParsedPage:
+        return parse(body, t.object, t.table, task.account, ctx.pinned, server_time or ctx.now)
+
+    while not ctx.stop.is_set():
+        p = dict(params)
+        if after:
+            p["starting_after"] = after
+        try:
+            page: ParsedPage = ctx.api.get(t.path, p, task.account, label=t.table,
+                                           decode=decode).data
+        except MalformedBody as exc:
+            ctx.put(_reject_page(task, exc.reason, exc.body))
+            return  # the cursor stays: the next run reads this page again
+        if page.shape_problem is not None:
+            ctx.put(_reject_page(task, "list answer without `data` array / `has_more` flag",
+                                 page.shape_problem))
+            return
+        batch = Batch(rows=page.rows, rejects=page.rejects)
+        if page.received:
+            batch.received[t.table] = page.received
+        if page.rejects:
+            batch.rejected[t.table] = len(page.rejects)
+        finished = not page.has_more or not page.received
+        if not finished and page.last_id is None:
+            raise StripeSyncError(t.path, task.account, 200, "a page without any object id: cannot page on")
+        state = after_page(state, page_max_created=page.page_max, last_id=page.last_id,
+                           finished=finished)
+        batch.states.append(state)
+        ctx.put(batch)
+        if finished:
+            return
+        after = page.last_id
 
 
 class EventApplier:

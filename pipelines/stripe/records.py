@@ -3,16 +3,17 @@
 Pure functions over parsed JSON: no I/O here, so the rules are tested with plain dicts."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """One landing row. `observed_at` orders versions of an object: the server time of the
-    list/retrieve answer, or the event's `created`; the newest wins on upsert."""
+    list/retrieve answer, or the event's `created`; the newest wins on upsert.
+
+    A named tuple, not a frozen dataclass: a frozen dataclass sets each of its ten fields
+    through object.__setattr__, about 1.5 us per row, a twentieth of the replay's budget."""
     table: str
     id: str
     account: str | None

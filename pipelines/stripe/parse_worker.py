@@ -1,0 +1,132 @@
+"""List pages parsed in a child process, so that parsing and landing run on two cores.
+
+Why: decoding a page with orjson, validating its objects and re-serialising their payloads is most
+of the reader's CPU (about 15 us of a 2.6 KB charge's 20), and the writer (Arrow, DuckDB) shares
+the process's one GIL with it. The child runs `pages.parse_page` on the answer's bytes and sends
+back the rows and rejects; the reader thread waits for them (GIL released), then goes on as if it
+had parsed the page itself: same rows, same order, same cursor.
+
+The child is a plain `python -m pipelines.stripe.parse_worker` (not multiprocessing: that would
+import the parent's `__main__`, Dagster's or pytest's, in the child) speaking length-prefixed
+pickles over its stdin and stdout. It imports orjson and the validation rules only (about 25 MB)
+and holds one page at a time. One child serves every reader thread of a run, one page at a time;
+if it cannot be started or dies, pages are parsed in the reader threads again (logged), so a run
+never depends on it. It exits when its stdin closes, so it never outlives its parent.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from pipelines.stripe.pages import ParsedPage, parse_page
+
+log = logging.getLogger(__name__)
+
+_HEADER = struct.Struct("<Q")
+
+
+def _read_exact(stream, n: int) -> bytes:
+    buf = stream.read(n)
+    if buf is None or len(buf) != n:
+        raise EOFError("the parser process closed its pipe")
+    return buf
+
+
+class PageParser:
+    """`parse(...)` = `pages.parse_page(...)`, run in the child process when `processes` is 1."""
+
+    def __init__(self, processes: int = 1):
+        self.enabled = processes > 0
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen | None = None
+        self._failed = False
+
+    def parse(self, body: bytes, object_type: str, table: str, account: str | None,
+              api_version: str | None, observed_at: int) -> ParsedPage:
+        args = (body, object_type, table, account, api_version, observed_at)
+        if self.enabled and not self._failed:
+            with self._lock:
+                try:
+                    if self._proc is None:
+                        self._proc = self._start()
+                    kind, value = self._call(args)
+                except Exception as exc:   # no child, or it died: parse here from now on
+                    self._failed = True
+                    log.warning("page parser process unavailable (%s); parsing in the reader "
+                                "threads", exc)
+                    self._stop()
+                else:
+                    if kind == "error":
+                        raise ValueError(value)
+                    return value
+        return parse_page(*args)
+
+    def _start(self) -> subprocess.Popen:
+        root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        return subprocess.Popen([sys.executable, "-m", "pipelines.stripe.parse_worker"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=root)
+
+    def _call(self, args) -> tuple[str, object]:
+        assert self._proc is not None and self._proc.stdin and self._proc.stdout
+        msg = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
+        self._proc.stdin.write(_HEADER.pack(len(msg)))
+        self._proc.stdin.write(msg)
+        self._proc.stdin.flush()
+        n, = _HEADER.unpack(_read_exact(self._proc.stdout, _HEADER.size))
+        return pickle.loads(_read_exact(self._proc.stdout, n))
+
+    def _stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()
+            proc.wait(timeout=5)
+        except Exception:
+            proc.kill()
+            proc.wait()
+        finally:
+            if proc.stdout:
+                proc.stdout.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+
+def serve(inp, out) -> None:
+    """The child's loop: a pickled `parse_page` argument tuple in, ("ok", ParsedPage) or
+    ("error", reason) out, until stdin closes."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(50_000, 10, 10)     # pages make many short-lived dicts and no cycles
+    while True:
+        head = inp.read(_HEADER.size)
+        if len(head) < _HEADER.size:
+            return
+        n, = _HEADER.unpack(head)
+        args = pickle.loads(_read_exact(inp, n))
+        try:
+            reply = ("ok", parse_page(*args))
+        except ValueError as exc:
+            reply = ("error", str(exc))
+        msg = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(_HEADER.pack(len(msg)))
+        out.write(msg)
+        out.flush()
+
+
+if __name__ == "__main__":
+    # the protocol owns fd 1: anything printed goes to stderr
+    protocol_out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    serve(sys.stdin.buffer, protocol_out)

@@ -128,6 +128,14 @@ class CashbookDbtTranslator(DagsterDbtTranslator):
         return spec
 
 
+# The pipeline's `dbt build` (bench.dbt_build times the same arguments):
+# - cautious: a subset run only runs tests whose every parent it builds (a relationship test to
+#   a model outside the selection would otherwise fail the run);
+# - no unit tests: they test the SQL, which does not change between runs (about 3 s of every
+#   daily build on the large world); tests/dbt/test_unit_tests.py runs them all on both targets.
+DBT_BUILD_ARGS = ("build", "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test")
+
+
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = False  # rebuild incremental models (fct_balance_transactions) from scratch
 
@@ -140,10 +148,7 @@ class DbtBuildConfig(dg.Config):
 def cashbook_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     """`dbt build` of the selected models: runs them and their tests, one invocation."""
     os.environ.update(dbt_env())
-    # cautious: a subset run only runs tests whose every parent it builds (a relationship test to
-    # a model outside the selection would otherwise fail the run)
-    args = ["build", "--indirect-selection", "cautious",
-            *(["--full-refresh"] if config.full_refresh else [])]
+    args = [*DBT_BUILD_ARGS, *(["--full-refresh"] if config.full_refresh else [])]
     try:
         yield from (
             dbt.cli(args, context=context).stream().fetch_row_counts().fetch_column_metadata()

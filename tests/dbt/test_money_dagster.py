@@ -50,3 +50,13 @@ def test_full_refresh_is_a_run_config_option():
 
     assert DbtBuildConfig().full_refresh is False
     assert DbtBuildConfig(full_refresh=True).full_refresh is True
+
+
+def test_the_bench_times_the_build_the_asset_runs():
+    """bench.dbt_build keeps its own copy of the arguments (importing assets.dbt parses the
+    project); the daily build leaves unit tests out (tests/dbt/test_unit_tests.py runs them)."""
+    from assets.dbt import DBT_BUILD_ARGS
+    from bench.dbt_build import BUILD_ARGS
+
+    assert BUILD_ARGS == DBT_BUILD_ARGS
+    assert "unit_test" in DBT_BUILD_ARGS[DBT_BUILD_ARGS.index("--exclude-resource-type") + 1]

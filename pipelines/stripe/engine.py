@@ -43,6 +43,7 @@ class SyncOptions:
     workers: int = 8
     batch_rows: int = 5_000                    # rows per write transaction (at most ~)
     queue_pages: int = 64                      # pages in flight between readers and the writer
+    batch_wait_s: float = 0.2                  # how long the writer waits to fill a batch
     parse_processes: int = 1                   # 1: plain list pages parsed in a child process
                                                # (parse_worker), 0: in the reader threads
     crash_after_commits: int | None = None     # test hook: simulate a kill after N commits
@@ -201,8 +202,21 @@ class _Run:
                     first = self.out.get(timeout=0.05)
                     pending.append(first)
                     n_rows += len(first.rows)
+                    # Wait a little for a fuller batch while readers are still at work: each
+                    # commit flushes and syncs DuckDB's WAL, and a writer faster than its readers
+                    # committed every page or two (37 commits for the replay's 400 pages)
+                    deadline = time.monotonic() + self.options.batch_wait_s
                     while n_rows < self.options.batch_rows:
-                        b = self.out.get_nowait()
+                        try:
+                            b = self.out.get_nowait()
+                        except queue.Empty:
+                            left = deadline - time.monotonic()
+                            if left <= 0 or all(f.done() for _, f in futures):
+                                break
+                            try:
+                                b = self.out.get(timeout=min(left, 0.01))
+                            except queue.Empty:
+                                continue
                         pending.append(b)
                         n_rows += len(b.rows)
                 except queue.Empty:

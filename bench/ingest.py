@@ -89,13 +89,13 @@ def cpu_now() -> float:
     return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
 
 
-def replay(pages, table: str, workdir: Path, parse_processes: int = 1) -> tuple[int, float, float]:
+def replay(pages, table: str, workdir: Path, parse_process: bool = True) -> tuple[int, float, float]:
     import pandas  # noqa: F401  DuckDB imports it on the first Arrow register: keep that out of the timing
     landing = DuckDBLanding(workdir / "replay.duckdb")
     landing.ensure_schema()
     api = ReplayApi(pages)
     result = SyncResult(run_id="replay", server_time=int(time.time()))
-    run = _Run(api, landing, SyncOptions(parse_processes=parse_processes), result)
+    run = _Run(api, landing, SyncOptions(parse_process=parse_process), result)
     plan = plan_pass(None, table, "", now=result.server_time)
     from concurrent.futures import ThreadPoolExecutor
     began, cpu = time.perf_counter(), cpu_now()
@@ -145,7 +145,7 @@ def replay_only(args) -> int:
             run_dir = work / f"run{i}"
             run_dir.mkdir()
             load = os.getloadavg()[0]
-            n, seconds, cpu = replay(pages, args.replay_table, run_dir, args.parse_processes)
+            n, seconds, cpu = replay(pages, args.replay_table, run_dir, bool(args.parse_process))
             print(f"replay {i + 1}: {n} objects, {seconds:.2f} s wall, {cpu:.2f} s CPU: "
                   f"{n / seconds:,.0f} obj/s, {n / cpu:,.0f} obj per CPU s (load {load:.1f})",
                   flush=True)
@@ -165,8 +165,8 @@ def main(argv=None) -> int:
                     help="only the replay of recorded pages (processing alone)")
     ap.add_argument("--pages-file", help="with --replay-only: recorded pages to reuse (pickle)")
     ap.add_argument("--repeat", type=int, default=3, help="with --replay-only: replays to run")
-    ap.add_argument("--parse-processes", type=int, default=1,
-                    help="with --replay-only: SyncOptions.parse_processes (0: parse in the reader thread)")
+    ap.add_argument("--parse-process", type=int, choices=(0, 1), default=1,
+                    help="with --replay-only: SyncOptions.parse_process (0: parse in the reader thread)")
     args = ap.parse_args(argv)
     if args.replay_only:
         return replay_only(args)

@@ -44,8 +44,8 @@ class SyncOptions:
     batch_rows: int = 5_000                    # rows per write transaction (at most ~)
     queue_pages: int = 64                      # pages in flight between readers and the writer
     batch_wait_s: float = 0.2                  # how long the writer waits to fill a batch
-    parse_processes: int = 1                   # 1: plain list pages parsed in a child process
-                                               # (parse_worker), 0: in the reader threads
+    parse_process: bool = True                 # plain list pages parsed in a child process
+                                               # (parse_worker), else in the reader threads
     crash_after_commits: int | None = None     # test hook: simulate a kill after N commits
 
 
@@ -101,7 +101,7 @@ class _Run:
         self.result = result
         self.out: queue.Queue[Batch] = queue.Queue(maxsize=options.queue_pages)
         self.full_since: dict[tuple[str, str], int | None] = {}
-        self.parser = PageParser(options.parse_processes)
+        self.parser = PageParser(options.parse_process)
         self.ctx = ReaderContext(api, self.out, now=result.server_time, full_since=self.full_since,
                                  parser=self.parser)
 

@@ -39,10 +39,12 @@ def _read_exact(stream, n: int) -> bytes:
 
 
 class PageParser:
-    """`parse(...)` = `pages.parse_page(...)`, run in the child process when `processes` is 1."""
+    """`parse(...)` = `pages.parse_page(...)`, run in the child process when `enabled`.
 
-    def __init__(self, processes: int = 1):
-        self.enabled = processes > 0
+    One child: on this project's two cores the writer needs the other one."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
         self._failed = False

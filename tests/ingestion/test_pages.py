@@ -84,7 +84,7 @@ def test_unparseable_answers_raise_value_error(body):
 
 
 def test_the_parser_process_returns_what_the_thread_would():
-    parser = PageParser(1)
+    parser = PageParser(True)
     try:
         for object_name in ("charge", "payout"):
             body = _page(object_name, has_more=False)
@@ -104,7 +104,7 @@ def test_the_parser_process_returns_what_the_thread_would():
 
 
 def test_a_dead_parser_process_falls_back_to_parsing_in_the_thread():
-    parser = PageParser(1)
+    parser = PageParser(True)
     body = _page("charge")
     args = (body, "charge", "charge", None, "v1", 7)
     try:
@@ -118,7 +118,7 @@ def test_a_dead_parser_process_falls_back_to_parsing_in_the_thread():
 
 
 def test_no_parser_process_without_processes():
-    parser = PageParser(0)
+    parser = PageParser(False)
     args = (_page("charge"), "charge", "charge", None, "v1", 7)
     assert parser.parse(*args) == parse_page(*args)
     assert parser._proc is None

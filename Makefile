@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export CASHBOOK_OUTPUT_DIR ?= $(CURDIR)/output
 
-.PHONY: install dbt-parse demo test test-fast test-demo drill ui bench lock clean
+.PHONY: install dbt-parse demo demo-day test test-fast test-demo drill ui bench lock clean
 
 install: $(STAMP)
 
@@ -28,6 +28,11 @@ lock:
 
 demo: $(STAMP)
 	$(PY) -m pipelines.demo
+
+# After `make demo`: a day passes in the sandbox, then the day's close (the daily_close job) runs.
+demo-day: $(STAMP)
+	$(VENV)/bin/cashbook sandbox advance --size $${CASHBOOK_DEMO_SIZE:-demo} --seed $${CASHBOOK_DEMO_SEED:-42} --days 1
+	$(PY) -m pipelines.demo --daily-close
 
 # dbt's manifest, parsed once before anything imports the code location
 dbt-parse: $(STAMP)

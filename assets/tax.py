@@ -697,7 +697,7 @@ def tax_year_schedule(context: dg.ScheduleEvaluationContext):
 
 
 @dg.schedule(cron_schedule="0 6 3 1,4,7,10 *", job=tax_quarter_job, execution_timezone="UTC",
-             description="10th day after each quarter: OSS / UK VAT returns (due at the end of the month).")
+             description="3rd day after each quarter: OSS / UK VAT returns (due at the end of the month).")
 def tax_quarter_schedule(context: dg.ScheduleEvaluationContext):
     key = last_complete_quarter(context.scheduled_execution_time.date())
     return dg.RunRequest(run_key=f"tax-{key}", partition_key=key)

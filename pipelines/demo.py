@@ -7,6 +7,14 @@ complete period at the world's clock (the year for 1099s, the quarter for VAT, t
 reports, the day for payout plans), then runs one payout cycle on the sandbox (plan, execute,
 a day passes, ingest, reconcile). A step that fails is reported and the rest goes on.
 
+`python -m pipelines.demo --daily-close` runs only the `daily_close` job (the day's ingest, dbt,
+scores and payout plan) for the world clock's date: what a day costs once the warehouse is built
+(issue 9's "incremental day"; the bench advances the world a day before it).
+
+With `CASHBOOK_SANDBOX_API_BASE` set (e.g. http://127.0.0.1:12111) the demo talks to a sandbox
+already serving the same world (`cashbook sandbox serve`) instead of starting one in its own process:
+the bench does this so that the pipeline's memory is the pipeline's, not Stripe's stand-in's.
+
 The terminal shows the steps and the summary; what the tools print on the way (dbt's progress,
 Dagster's logs) goes to `output/demo.log`, and every run's events stay in the instance (`make ui`).
 """
@@ -16,6 +24,7 @@ import contextlib
 import os
 import sys
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -125,11 +134,38 @@ def _materialize(defs, instance, selection, partition_key=None) -> tuple[bool, l
     return result.success, failed
 
 
+@dataclass(frozen=True)
+class ExternalSandbox:
+    """A sandbox another process serves (`CASHBOOK_SANDBOX_API_BASE`): its address, the world's key."""
+    base_url: str
+    api_key: str
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+def _sandbox(world: Path):
+    """The sandbox serving `world`: the one at CASHBOOK_SANDBOX_API_BASE, else one in a thread."""
+    from pipelines.sandbox import store
+    from pipelines.sandbox.server import start_in_thread
+
+    external = os.environ.get("CASHBOOK_SANDBOX_API_BASE", "").strip()
+    if not external:
+        return start_in_thread(world, port=0, rate_limit=None)
+    conn = store.connect(world, readonly=True)
+    try:
+        return ExternalSandbox(external.rstrip("/"), str(store.get_meta(conn, "api_key")))
+    finally:
+        conn.close()
+
+
 def run_demo() -> int:
     import dagster as dg
 
     from pipelines.sandbox.cli import ensure_world
-    from pipelines.sandbox.server import start_in_thread
 
     started = time.monotonic()
     _say(f"1/5 sandbox: the '{DEMO_SIZE}' world (seed {DEMO_SEED}) …")
@@ -137,7 +173,7 @@ def run_demo() -> int:
     clock = _world_clock(world)
     _say(f"    {world} (world clock {clock:%Y-%m-%d %H:%M} UTC)")
 
-    with start_in_thread(world, port=0, rate_limit=None) as running:
+    with _sandbox(world) as running:
         _prepare_environment(world, running)
         _say(f"    serving the Stripe API at {running.base_url}")
 
@@ -176,6 +212,34 @@ def run_demo() -> int:
     return 0
 
 
+def run_daily_close() -> int:
+    """The `daily_close` job for the world clock's date, on the warehouse a demo built."""
+    import dagster as dg
+
+    from pipelines.sandbox.cli import ensure_world
+
+    started = time.monotonic()
+    world = ensure_world(DEMO_SIZE, DEMO_SEED)
+    clock = _world_clock(world)
+    day = clock.date().isoformat()
+    _say(f"daily close {day} on {world} (world clock {clock:%Y-%m-%d %H:%M} UTC)")
+    with _sandbox(world) as running:
+        _prepare_environment(world, running)
+        from pipelines.definitions import defs  # after the environment is set
+
+        instance = dg.DagsterInstance.get()
+        log_path = Path(os.environ["CASHBOOK_OUTPUT_DIR"]) / "demo.log"
+        with _tool_output_to(log_path):
+            result = defs.resolve_job_def("daily_close").execute_in_process(
+                instance=instance, partition_key=day, raise_on_error=False,
+                tags={"cashbook/run": "daily-close"},
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+        failed = [e.step_key or "?" for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    _report_step(f"daily_close {day} in {time.monotonic() - started:.0f} s (run {result.run_id})",
+                 result.success, failed)
+    return 0 if result.success else 1
+
+
 def _payout_cycle(defs, instance, world: Path, clock: datetime) -> list[str]:
     """One real payout cycle on the sandbox. It moves the world a day forward for good, as time
     would: the next `make demo` continues from there."""
@@ -199,8 +263,9 @@ def _report_step(label: str, ok: bool, failed: list[str]) -> None:
         _say(f"    FAIL {label}: failed steps {', '.join(failed) or '(see the Dagster UI)'}")
 
 
-def main() -> int:
-    code = run_demo()
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    code = run_daily_close() if "--daily-close" in args else run_demo()
     if _FAILURES:
         _say(f"\n{len(_FAILURES)} step(s) failed; open the run in the UI (make ui) for the logs.")
         return 1

@@ -2,12 +2,20 @@
 callable: the invariants and suites take that callable, never a connection type."""
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from pipelines.warehouse.url import parse_warehouse_url
 
 Query = Callable[[str], list[tuple]]
+
+# DuckDB's buffer manager may keep the blocks a scan read up to its limit (80% of RAM by
+# default), and a full validation reads every raw payload. The checks only stream aggregates and
+# group keys (uniqueness); under this limit DuckDB evicts blocks and spills a large grouping to
+# its temp directory instead of growing the checks' process.
+MEMORY_LIMIT_ENV = "CASHBOOK_QUALITY_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "512MB"
 
 
 @contextmanager
@@ -19,6 +27,7 @@ def warehouse_query(url: str) -> Iterator[Query]:
         import duckdb
 
         conn = duckdb.connect(str(target.path), read_only=True)
+        conn.execute(f"SET memory_limit = '{os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)}'")
 
         def query(sql: str) -> list[tuple]:
             return conn.execute(sql).fetchall()

@@ -422,6 +422,9 @@ def _gx_details(spec: SuiteSpec, rows: list[tuple], results: list[dict]) -> None
         gx_result = batch.validate(getattr(gxe, cls)(**kw)).to_json_dict()
         detail = dict(gx_result.get("result") or {})
         sql = results[i]["result"]
+        for k in ("partial_unexpected_index_list", "unexpected_percent_total", "unexpected_percent_nonmissing",
+                  "missing_percent"):
+            detail.pop(k, None)                  # positions and shares within the bounded frame
         detail.update({k: sql[k] for k in ("element_count", "missing_count", "unexpected_count",
                                              "unexpected_percent") if k in sql})
         detail["gx_frame_rows"] = len(frame)

@@ -414,7 +414,7 @@ def _gx_details(spec: SuiteSpec, rows: list[tuple], results: list[dict]) -> None
     failing = [(i, cls, kw) for i, (cls, kw) in enumerate(spec.expectations)
                if not results[i]["success"] and (cls in ROW_LEVEL or cls in UNIQUE)]
     frame = pd.DataFrame(rows, columns=spec.column_names)
-    context = gx.get_context(mode="ephemeral")
+    context = _gx_context()
     batch = (context.data_sources.add_pandas("violations").add_dataframe_asset(spec.name.replace(".", "__"))
              .add_batch_definition_whole_dataframe("violating_rows")
              .get_batch(batch_parameters={"dataframe": frame}))
@@ -431,6 +431,16 @@ def _gx_details(spec: SuiteSpec, rows: list[tuple], results: list[dict]) -> None
         results[i]["result"] = detail
 
 
+def _gx_context():
+    """An ephemeral GX context without progress bars (they went to the check's log)."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
 def run_suite_in_gx(spec: SuiteSpec, query: Query) -> SuiteOutcome:
     """The reference: GX validates the whole frame in pandas (what run_suite did before it counted
     in SQL). Tests compare the two on hostile data; it reads every row into memory, so the checks
@@ -441,7 +451,7 @@ def run_suite_in_gx(spec: SuiteSpec, query: Query) -> SuiteOutcome:
 
     rows = [tuple(_plain(v) for v in row) for row in query(frame_sql(spec, dialect_of(query)))]
     frame = pd.DataFrame(rows, columns=spec.column_names)
-    context = gx.get_context(mode="ephemeral")
+    context = _gx_context()
     batch_definition = (context.data_sources.add_pandas("warehouse")
                         .add_dataframe_asset(spec.name.replace(".", "__"))
                         .add_batch_definition_whole_dataframe("whole"))

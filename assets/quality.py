@@ -8,7 +8,12 @@ Blocking (a failure stops what depends on the asset in the same run):
 Not blocking (visible in the UI, severity WARN for freshness):
   raw_stripe/<table>: gx_suite, raw_fresh; marts/<key mart>: gx_suite.
 The checks only read (DuckDB opens read-only); validation results land as JSON with an index
-under $CASHBOOK_OUTPUT_DIR/quality/."""
+under $CASHBOOK_OUTPUT_DIR/quality/.
+
+A raw table's gx_suite validates the rows landed since its last passing evaluation (its
+`validated_through` metadata, read back from the instance), the way data-quality tools validate
+new batches; its row count against the API's reads the whole table. With no passing evaluation,
+or `full` in the check's config (or CASHBOOK_QUALITY_FULL=1), every row is validated."""
 
 import os
 from datetime import datetime, timedelta, timezone

@@ -1,7 +1,14 @@
 """Great Expectations (GX Core 1.x) suites for the raw landing tables and the key marts, built in
-code. A suite is plain data (`SuiteSpec`: the SQL of the frame it reads and its expectations as
-(GX class name, arguments)), so the rules read like a table and GX is imported only when a suite
-runs (importing it costs seconds).
+code. A suite is plain data (`SuiteSpec`: the relation, the columns of the frame it reads and its
+expectations as (GX class name, arguments)), so the rules read like a table.
+
+`run_suite` evaluates them where the data is: each expectation becomes SQL (one scan for the
+row-level ones, with one JSON parse per raw payload; row count, uniqueness and the median by the
+database) with GX's semantics, and GX itself validates only the rows that violate, at most
+EXAMPLES per failed expectation, to list them (importing GX costs seconds, so a passing suite does
+not). `run_suite_in_gx`, GX over the whole frame in pandas as the suites ran before, is the
+reference the tests hold the SQL to. Raw suites can validate only the rows landed after a
+watermark (`since`, on synced_at).
 
 What they guard: ids unique, `created` in a sane range, the `object` field of the right type,
 currencies in the `currencies` seed, statuses and reporting categories from Stripe's documented
@@ -407,7 +414,6 @@ def _gx_details(spec: SuiteSpec, rows: list[tuple], results: list[dict]) -> None
     """GX validates the rows that violate (a bounded frame) with the row-level expectations that
     failed in SQL; its result (the unexpected values it lists) replaces SQL's bare one, with the
     counts kept from SQL, which saw every row."""
-    import great_expectations as gx
     import great_expectations.expectations as gxe
     import pandas as pd
 

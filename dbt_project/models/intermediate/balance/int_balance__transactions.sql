@@ -5,10 +5,57 @@
   Stripe fees split from application fees (fee_details).
   A table, built once per run: as a view its eleven joins ran again for each reader (the ledger,
   the commission tiers, the incremental mart) and for each of its tests.
+  Incremental (macros/stripe_incremental.sql, watermark = max(synced_at) of this table): a row
+  depends on its balance transaction and on the objects it resolves to, so a run rebuilds the
+  balance transactions written since the watermark (the pre-hook drops the deleted ones) and every
+  balance transaction that points at an object written since then: by its source id (also a
+  transfer's destination payment and a reversal's destination payment refund), or through the
+  charge, transfer or reversal this table resolved it to last time (a deleted object, a refund's
+  charge, a reversal's transfer). Raw ids, so deleted objects count. Everything else keeps its row,
+  which a full refresh would build the same.
 -#}
+{{ config(
+    materialized='incremental',
+    unique_key='balance_transaction_id',
+    pre_hook="{{ stripe_delete_changed('balance_transaction', 'balance_transaction_id') }}"
+) }}
 
-with balance_transactions as (
+with
+{% if is_incremental() -%}
+changed_ids as (
+    {%- for raw_table in ['charge', 'refund', 'dispute', 'transfer', 'transfer_reversal', 'payout', 'application_fee'] %}
+    {% if not loop.first %}union all {% endif %}select id from {{ source('stripe', raw_table) }} where synced_at >= {{ stripe_watermark() }}
+    {%- endfor %}
+),
+
+changed_sources as (
+    select id as source_id from changed_ids
+    union all
+    select destination_payment_id from {{ ref('stg_stripe__transfers') }}
+    where synced_at >= {{ stripe_watermark() }} and destination_payment_id is not null
+    union all
+    select destination_payment_refund_id from {{ ref('stg_stripe__transfer_reversals') }}
+    where synced_at >= {{ stripe_watermark() }} and destination_payment_refund_id is not null
+),
+
+affected as (
+    select balance_transaction_id from {{ ref('stg_stripe__balance_transactions') }}
+    where synced_at >= {{ stripe_watermark() }}
+       or source_id in (select source_id from changed_sources)
+    union
+    select balance_transaction_id from {{ this }}
+    where charge_id in (select id from changed_ids)
+       or transfer_id in (select id from changed_ids)
+       or transfer_reversal_id in (select id from changed_ids)
+),
+
+{% endif -%}
+
+balance_transactions as (
     select * from {{ ref('stg_stripe__balance_transactions') }}
+    {%- if is_incremental() %}
+    where balance_transaction_id in (select balance_transaction_id from affected)
+    {%- endif %}
 ),
 
 fee_split as (
@@ -18,6 +65,9 @@ fee_split as (
         sum(case when fee_type <> 'application_fee' then amount else 0 end) as stripe_fee_in_fee,
         count(*) as fee_detail_count
     from {{ ref('stg_stripe__balance_transaction_fee_details') }}
+    {%- if is_incremental() %}
+    where balance_transaction_id in (select balance_transaction_id from affected)
+    {%- endif %}
     group by balance_transaction_id
 ),
 

@@ -8,9 +8,56 @@
   invoice's first priced line -> price -> product has metadata tier = custom; tier_subscription for
   any other invoiced or subscription charge; a charge without invoice or kind is a tip (one-off).
   The sandbox also puts `creator` and `invoice` in the charge's metadata: used as fallbacks.
+  Incremental (macros/stripe_incremental.sql, watermark = max(synced_at) of this table, the
+  charge's): a run rebuilds the charges written since the watermark (the pre-hook drops deleted
+  ones) and every charge whose row reads an object written since then: its payment intent; an
+  invoice payment naming the charge or its intent; an invoice (its lines come with it) naming them
+  in the legacy fields, or the invoice this table resolved the charge to; a price on a line of that
+  invoice; the product this table found for it. Raw ids where an object may be deleted. (Stripe
+  does not delete invoice payments; a deleted one would leave its charge's old invoice.)
 -#}
-with charges as (
+{{ config(
+    materialized='incremental',
+    unique_key='charge_id',
+    pre_hook="{{ stripe_delete_changed('charge', 'charge_id') }}"
+) }}
+with
+{% if is_incremental() -%}
+changed_invoices as (
+    select id as invoice_id from {{ source('stripe', 'invoice') }} where synced_at >= {{ stripe_watermark() }}
+    union all
+    select lines.invoice_id from {{ ref('stg_stripe__invoice_lines') }} as lines
+    where lines.price_id in (select id from {{ source('stripe', 'price') }} where synced_at >= {{ stripe_watermark() }})
+),
+
+changed_links as (
+    -- (charge id, payment intent id) pairs that name changed objects
+    select charge_id, payment_intent_id from {{ ref('stg_stripe__invoice_payments') }}
+    where synced_at >= {{ stripe_watermark() }}
+    union all
+    select legacy_charge_id, legacy_payment_intent_id from {{ ref('stg_stripe__invoices') }}
+    where synced_at >= {{ stripe_watermark() }}
+    union all
+    select null, id from {{ source('stripe', 'payment_intent') }} where synced_at >= {{ stripe_watermark() }}
+),
+
+affected as (
+    select charge_id from {{ ref('stg_stripe__charges') }}
+    where synced_at >= {{ stripe_watermark() }}
+       or charge_id in (select charge_id from changed_links where charge_id is not null)
+       or payment_intent_id in (select payment_intent_id from changed_links where payment_intent_id is not null)
+    union
+    select charge_id from {{ this }}
+    where invoice_id in (select invoice_id from changed_invoices)
+       or product_id in (select id from {{ source('stripe', 'product') }} where synced_at >= {{ stripe_watermark() }})
+),
+
+{% endif -%}
+charges as (
     select * from {{ ref('stg_stripe__charges') }}
+    {%- if is_incremental() %}
+    where charge_id in (select charge_id from affected)
+    {%- endif %}
 ),
 
 payment_intents as (
@@ -166,7 +213,8 @@ final as (
         card_country,
         billing_country,
         outcome_type,
-        outcome_risk_level
+        outcome_risk_level,
+        synced_at
     from with_product
 )
 

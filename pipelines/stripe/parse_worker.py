@@ -71,7 +71,10 @@ class PageParser:
 
     def _start(self) -> subprocess.Popen:
         root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
+        # the child needs no credentials: the API key and the warehouse URL stay in the parent
+        env = {k: v for k, v in os.environ.items()
+               if not (k.startswith(("STRIPE", "WAREHOUSE", "PG"))
+                       or any(w in k for w in ("KEY", "SECRET", "PASSWORD", "TOKEN")))}
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         return subprocess.Popen([sys.executable, "-m", "pipelines.stripe.parse_worker"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=root)
@@ -128,6 +131,10 @@ def serve(inp, out) -> None:
 
 
 if __name__ == "__main__":
+    import signal
+
+    # Ctrl-C reaches the whole process group: the parent handles it and closes our stdin
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # the protocol owns fd 1: anything printed goes to stderr
     protocol_out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)

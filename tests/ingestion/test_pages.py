@@ -117,6 +117,18 @@ def test_a_dead_parser_process_falls_back_to_parsing_in_the_thread():
         parser.close()
 
 
+def test_the_parser_process_gets_no_credentials(monkeypatch):
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_secret")
+    monkeypatch.setenv("WAREHOUSE_URL", "postgresql://u:pw@h/db")
+    parser = PageParser(True)
+    try:
+        parser.parse(_page("charge"), "charge", "charge", None, "v1", 7)
+        environ = Path(f"/proc/{parser._proc.pid}/environ").read_bytes()
+    finally:
+        parser.close()
+    assert b"sk_test_secret" not in environ and b"pw@h" not in environ
+
+
 def test_no_parser_process_without_processes():
     parser = PageParser(False)
     args = (_page("charge"), "charge", "charge", None, "v1", 7)

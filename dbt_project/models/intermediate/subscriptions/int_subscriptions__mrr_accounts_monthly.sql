@@ -34,27 +34,19 @@ paying as (
     where mrr > 0
 ),
 
--- each paying month gives the account's row of that month (its MRR) and of the month after, if
--- the spine has it (its previous MRR); one aggregation instead of a union and two self-joins on
--- the account key (the same rows: a key has one paying row per month)
-candidate_rows as (
-    select mrr_account_key, mrr_view, customer_id, creator_account_id, currency, month,
-           mrr as now_mrr, cast(null as {{ dbt.type_bigint() }}) as prev_mrr_seen
+firsts as (
+    select mrr_account_key, min(month) as first_paid_month
     from paying
-    union all
-    select paying.mrr_account_key, paying.mrr_view, paying.customer_id, paying.creator_account_id, paying.currency,
-           months.month, null, paying.mrr
-    from paying
-    inner join months on months.month = cast(paying.month + interval '1 month' as date)
+    group by mrr_account_key
 ),
 
 candidate_months as (
-    select
-        mrr_account_key, mrr_view, customer_id, creator_account_id, currency, month,
-        max(now_mrr) as now_mrr,
-        max(prev_mrr_seen) as prev_mrr_seen
-    from candidate_rows
-    group by mrr_account_key, mrr_view, customer_id, creator_account_id, currency, month
+    select mrr_account_key, mrr_view, customer_id, creator_account_id, currency, month from paying
+    union
+    select paying.mrr_account_key, paying.mrr_view, paying.customer_id, paying.creator_account_id, paying.currency,
+           cast(paying.month + interval '1 month' as date) as month
+    from paying
+    inner join months on months.month = cast(paying.month + interval '1 month' as date)
 ),
 
 with_prev as (
@@ -65,16 +57,22 @@ with_prev as (
         candidate_months.customer_id,
         candidate_months.creator_account_id,
         candidate_months.currency,
-        -- the first candidate month is a paying one (a month after comes after a paying month)
-        min(candidate_months.month) over (partition by candidate_months.mrr_account_key) as first_paid_month,
-        coalesce(candidate_months.now_mrr, 0) as mrr,
-        coalesce(candidate_months.prev_mrr_seen, 0) as prev_mrr,
+        firsts.first_paid_month,
+        coalesce(now_paying.mrr, 0) as mrr,
+        coalesce(prev_paying.mrr, 0) as prev_mrr,
         cast(months.snapshot_at - interval '1 second' as date) as rate_date,
         cast(prev_months.snapshot_at - interval '1 second' as date) as prev_rate_date
     from candidate_months
     inner join months on months.month = candidate_months.month
+    inner join firsts on firsts.mrr_account_key = candidate_months.mrr_account_key
     left join months as prev_months
         on prev_months.month = cast(candidate_months.month - interval '1 month' as date)
+    left join paying as now_paying
+        on now_paying.mrr_account_key = candidate_months.mrr_account_key
+        and now_paying.month = candidate_months.month
+    left join paying as prev_paying
+        on prev_paying.mrr_account_key = candidate_months.mrr_account_key
+        and prev_paying.month = cast(candidate_months.month - interval '1 month' as date)
 ),
 
 rates as (

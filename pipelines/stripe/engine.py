@@ -5,8 +5,9 @@ Why this shape: readers are I/O bound (threads suffice); DuckDB allows a single 
 calling thread is the only one that writes, draining a bounded queue (bounded memory: a reader
 blocks when the writer is behind). Parsing is CPU bound and would share the GIL with the writer:
 list pages of plain types are decoded, validated and turned into rows in one child process
-(`parse_worker`), the readers wait for it, and the writer runs on the other core. Each batch commits its rows with the cursor state that covers
-them, so a crash at any point is resumed by the next run with nothing skipped or doubled.
+(`parse_worker`), the readers wait for it, and the writer runs on the other core. Each batch
+commits its rows with the cursor state that covers them, so a crash at any point is resumed by
+the next run with nothing skipped or doubled.
 """
 from __future__ import annotations
 

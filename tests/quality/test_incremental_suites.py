@@ -217,3 +217,16 @@ def test_a_watermark_newer_than_the_table_validates_every_row():
     out = run_suite(raw_suite("charge", now_epoch=NOW), lambda s: con.execute(s).fetchall(),
                     since="2999-01-01T00:00:00+00:00")   # a warehouse restored from an older copy
     assert out.mode == "full" and out.validated_rows == 2 and not out.success
+
+
+def test_a_missing_amount_and_a_median_out_of_band_are_caught_like_gx_does():
+    con = _charges([(NOW - 100, {"amount": 10}), (NOW - 90, {"amount": 20}), (NOW - 80, {"amount": None}),
+                    (NOW - 70, {"amount": 5000})])
+    query = lambda s: con.execute(s).fetchall()  # noqa: E731
+    spec = raw_suite("charge", now_epoch=NOW)
+    out, reference = run_suite(spec, query), run_suite_in_gx(spec, query)
+    assert _failures(out) == _failures(reference) == {
+        ("expect_column_values_to_not_be_null", "amount"): 1,
+        ("expect_column_median_to_be_between", "amount"): None}
+    medians = [f["observed_value"] for f in (*out.failed, *reference.failed) if "median" in f["expectation"]]
+    assert medians == [20, 20]                          # of 10, 20 and 5000: the NULL is skipped

@@ -50,3 +50,15 @@
     list_sum(cast(json_extract({{ col }}, '$.{{ array_path }}[*].{{ field }}') as bigint[]))
   {%- endif -%}
 {%- endmacro %}
+
+{#- service periods: drop the rows of every invoice the incremental run rebuilds (see the model) -#}
+{% macro subscription_periods_delete_changed() -%}
+  {%- if is_incremental() -%}
+    delete from {{ this }} where invoice_id in (
+        select id from {{ source('stripe', 'invoice') }} where synced_at >= {{ stripe_watermark() }}
+    )
+    or price_id in (select id from {{ source('stripe', 'price') }} where synced_at >= {{ stripe_watermark() }})
+    or subscription_id in (select id from {{ source('stripe', 'subscription') }} where synced_at >= {{ stripe_watermark() }})
+    or product_id in (select id from {{ source('stripe', 'product') }} where synced_at >= {{ stripe_watermark() }})
+  {%- endif -%}
+{%- endmacro %}

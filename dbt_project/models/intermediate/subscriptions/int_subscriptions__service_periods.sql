@@ -4,8 +4,30 @@
   exact (DESIGN section 9). Proration lines (upgrades, downgrades, partial cancels) cover part of a
   billing period: their amount is scaled up to a whole period by the share of the price they bill,
   so that, summed with the line they adjust, they give the new rate from the change onwards.
+  Incremental by invoice (macros/stripe_incremental.sql, watermark = max(synced_at) of this table,
+  the invoice's): a run rebuilds every invoice written since the watermark and every invoice with
+  a line whose price, subscription or product was written since then (raw ids, so deleted objects
+  count); the pre-hook first drops the rows of those invoices, so an invoice that no longer counts
+  (voided, deleted) or a line that no longer qualifies leaves no row behind.
 -#}
-with invoices as (
+{{ config(
+    materialized='incremental',
+    unique_key='invoice_id',
+    pre_hook="{{ subscription_periods_delete_changed() }}"
+) }}
+with
+{% if is_incremental() -%}
+changed_invoices as (
+    select invoice_id from {{ ref('stg_stripe__invoice_lines') }} as lines
+    left join {{ ref('stg_stripe__prices') }} as prices on prices.price_id = lines.price_id
+    where lines.synced_at >= {{ stripe_watermark() }}
+       or lines.price_id in (select id from {{ source('stripe', 'price') }} where synced_at >= {{ stripe_watermark() }})
+       or lines.subscription_id in (select id from {{ source('stripe', 'subscription') }} where synced_at >= {{ stripe_watermark() }})
+       or coalesce(lines.product_id, prices.product_id) in (select id from {{ source('stripe', 'product') }} where synced_at >= {{ stripe_watermark() }})
+),
+
+{% endif -%}
+invoices as (
     select * from {{ ref('stg_stripe__invoices') }}
     where status in ('paid', 'open')
 ),
@@ -14,6 +36,9 @@ lines as (
     select * from {{ ref('stg_stripe__invoice_lines') }}
     where subscription_id is not null
       and (line_type = 'subscription' or (line_type = 'invoice_item' and is_proration))
+      {%- if is_incremental() %}
+      and invoice_id in (select invoice_id from changed_invoices)
+      {%- endif %}
 ),
 
 prices as (
@@ -53,7 +78,8 @@ joined as (
         lines.discount_amount,
         lines.tax_inclusive_amount,
         lines.tax_exclusive_amount,
-        lines.amount_net_excluding_tax
+        lines.amount_net_excluding_tax,
+        lines.synced_at
     from lines
     inner join invoices on lines.invoice_id = invoices.invoice_id
     left join prices on lines.price_id = prices.price_id

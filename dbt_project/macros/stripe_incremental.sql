@@ -51,7 +51,10 @@
   {%- endif -%}
 {%- endmacro %}
 
-{#- service periods: drop the rows of every invoice the incremental run rebuilds (see the model) -#}
+{#- int_subscriptions__service_periods' pre-hook (see the model): drop the rows of the invoices written
+    since the watermark and the rows whose price, subscription or product was; the run then replaces
+    every row of each invoice it rebuilds (unique_key invoice_id), so a row whose invoice no longer
+    counts or whose line no longer qualifies is not left behind. -#}
 {% macro subscription_periods_delete_changed() -%}
   {%- if is_incremental() -%}
     delete from {{ this }} where invoice_id in (

@@ -255,19 +255,25 @@ def mrr_from_raw_invoices(invoices: list[dict], prices: dict[str, dict],
             creator = (inv.get("transfer_data") or {}).get("destination") or \
                 subscriptions[sub]["transfer_data"]["destination"]
             lines.append((line["period"]["start"], line["period"]["end"],
-                          (inv["customer"], creator, sub, line["currency"].upper()), monthly_value))
+                          (inv["customer"], creator, sub, line["currency"].upper()), monthly_value,
+                          price_id, proration and monthly_value < 0))
     sums: dict[tuple, Fraction] = {}
     for month, snapshot in months:
-        for start, end, key, value in lines:
-            if start < snapshot <= end:
-                sums[(month,) + key] = sums.get((month,) + key, Fraction(0)) + value
+        covering = [ln for ln in lines if ln[0] < snapshot <= ln[1]]
+        for start, end, key, value, price_id, is_credit in covering:
+            # a proration credit reverses the line that billed its price for the period: it counts
+            # only when such a line (not a credit, started before it) counts at the same moment
+            if is_credit and not any(o[2][2] == key[2] and o[4] == price_id and not o[5] and o[0] < start
+                                     for o in covering):
+                continue
+            sums[(month,) + key] = sums.get((month,) + key, Fraction(0)) + value
     return {k: int((Decimal(v.numerator) / Decimal(v.denominator)).quantize(Decimal(1), ROUND_HALF_UP))
             for k, v in sums.items()}
 
 
 # --- the warehouse, built once ----------------------------------------------------------------
 
-def _load(wh, book):
+def _load(wh, book, ecb_usd=ECB_USD):
     conn = wh.connect()
     try:
         for table, objs in book.items():
@@ -275,7 +281,7 @@ def _load(wh, book):
         cur = conn.cursor()
         cur.execute("CREATE SCHEMA IF NOT EXISTS raw_fx")
         cur.execute("CREATE TABLE raw_fx.ecb_rates (rate_date DATE, currency TEXT, rate DECIMAL(18, 6))")
-        for day, rate in ECB_USD.items():
+        for day, rate in ecb_usd.items():
             cur.execute(f"INSERT INTO raw_fx.ecb_rates VALUES ('{day}', 'USD', {rate})")
             cur.execute(f"INSERT INTO raw_fx.ecb_rates VALUES ('{day}', 'GBP', 0.85)")
     finally:
@@ -446,3 +452,90 @@ def test_cohort_retention(book_wh):
     assert jan["2026-04"][3] == 6 and jan["2026-04"][4] == Decimal("0.857142857143")
     assert jan["2026-04"][6] == 12014
     assert jan["2026-04"][7] == Decimal("0.758124566164")
+
+
+# --- a proration credit whose credited period was never billed (its invoice void) ----------------
+# The demo world's sub_6t0qCkbX0TPeW08QW6p9b3gT had MRR -1,500 in November 2025: its renewal of
+# [Nov 15, Dec 15) was voided (renewed while past due), it was downgraded Superfan -> Fan on Nov 28
+# and the prorations came on the paid Dec 15 invoice. A credit reverses only a line that counts.
+
+def build_void_credit_book() -> dict[str, list[dict]]:
+    invoices: list[dict] = []
+    # cus_v, Superfan 3000 on the 15th: Sep and Oct paid, the Nov 15 renewal void; downgraded to Fan
+    # on Nov 28 (17 of the period's 30 days left): credit -1700 of 3000 -> -3000, charge 850 of 1500
+    # -> 1500, on the Dec 15 invoice with the Fan renewal. Nov: 1500 (was -3000 + 1500 = -1500).
+    for m, (start, end, status) in enumerate([("2025-09-15", "2025-10-15", "paid"), ("2025-10-15", "2025-11-15", "paid"),
+                                             ("2025-11-15", "2025-12-15", "void")]):
+        iid = f"in_v_{m}"
+        invoices.append(make_invoice(iid, "cus_v", "sub_v", CREATOR_A, start,
+                                     [make_line(f"il_v_{m}", iid, "sub_v", "price_superfan_m", start, end, 3000)],
+                                     status=status))
+    invoices.append(make_invoice("in_v_3", "cus_v", "sub_v", CREATOR_A, "2025-12-15", [
+        make_line("il_v_cr", "in_v_3", "sub_v", "price_superfan_m", "2025-11-28", "2025-12-15", -1700, proration=True),
+        make_line("il_v_ch", "in_v_3", "sub_v", "price_fan_m", "2025-11-28", "2025-12-15", 850, proration=True),
+        make_line("il_v_3", "in_v_3", "sub_v", "price_fan_m", "2025-12-15", "2026-01-15", 1500),
+    ]))
+    invoices += [make_invoice("in_v_4", "cus_v", "sub_v", CREATOR_A, "2026-01-15",
+                              [make_line("il_v_4", "in_v_4", "sub_v", "price_fan_m", "2026-01-15", "2026-02-15", 1500)])]
+    # cus_p, Fan 1500 on the 2nd: Sep paid, the Oct 2 renewal void (paused), upgraded to Superfan on
+    # Oct 6 (27 of 31 days left): credit -1306 of 1500 -> -1500, charge 2613 of 3000 -> 3000, paid
+    # at once. Oct: 3000 (was 1500, the upgrade showed a month late as expansion).
+    invoices.append(make_invoice("in_p_0", "cus_p", "sub_p", CREATOR_B, "2025-09-02",
+                                 [make_line("il_p_0", "in_p_0", "sub_p", "price_fan_m", "2025-09-02", "2025-10-02", 1500)]))
+    invoices.append(make_invoice("in_p_1", "cus_p", "sub_p", CREATOR_B, "2025-10-02",
+                                 [make_line("il_p_1", "in_p_1", "sub_p", "price_fan_m", "2025-10-02", "2025-11-02", 1500)],
+                                 status="void"))
+    invoices.append(make_invoice("in_p_up", "cus_p", "sub_p", CREATOR_B, "2025-10-06", [
+        make_line("il_p_cr", "in_p_up", "sub_p", "price_fan_m", "2025-10-06", "2025-11-02", -1306, proration=True),
+        make_line("il_p_ch", "in_p_up", "sub_p", "price_superfan_m", "2025-10-06", "2025-11-02", 2613, proration=True),
+    ]))
+    for m, (start, end) in enumerate([("2025-11-02", "2025-12-02"), ("2025-12-02", "2026-01-02"), ("2026-01-02", "2026-02-02")]):
+        iid = f"in_p_{m + 2}"
+        invoices.append(make_invoice(iid, "cus_p", "sub_p", CREATOR_B, start,
+                                     [make_line(f"il_p_{m + 2}", iid, "sub_p", "price_superfan_m", start, end, 3000)]))
+    subscriptions = [
+        make_subscription("sub_v", "cus_v", CREATOR_A, "price_fan_m", "2025-09-15"),
+        make_subscription("sub_p", "cus_p", CREATOR_B, "price_superfan_m", "2025-09-02"),
+    ]
+    return {"invoice": invoices, "subscription": subscriptions,
+            "price": [make_price(p) for p in ("price_fan_m", "price_superfan_m")]}
+
+
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def void_credit_wh(request, tmp_path_factory):
+    book = build_void_credit_book()
+    if request.param == "duckdb":
+        wh = make_duck_warehouse(tmp_path_factory.mktemp("subs_void_duck"))
+    else:
+        wh = make_pg_warehouse("cb_t_subscriptions_void_credit",
+                               tmp_path_factory.mktemp("subs_void_pg") / "dbt_target")
+    _load(wh, book, {"2025-09-30": "1.17", "2025-10-31": "1.15", "2025-11-28": "1.16",
+                     "2025-12-31": "1.17", "2026-01-15": "1.16"})
+    run_dbt(wh.env, "build", "--select", "currencies " + MY_MODELS, "--indirect-selection", "cautious",
+            "--exclude-resource-type", "unit_test")
+    wh.book = book
+    return wh
+
+
+def test_a_credit_for_a_void_period_counts_for_nothing(void_credit_wh):
+    assert void_credit_wh.query("select count(*) from marts.fct_mrr where mrr < 0") == [(0,)]
+    assert _mrr(void_credit_wh, "cus_v") == {"2025-09": 3000, "2025-10": 3000, "2025-11": 1500,
+                                            "2025-12": 1500, "2026-01": 1500}
+    assert _mrr(void_credit_wh, "cus_p") == {"2025-09": 1500, "2025-10": 3000, "2025-11": 3000,
+                                            "2025-12": 3000, "2026-01": 3000}
+    book = void_credit_wh.book
+    expected = mrr_from_raw_invoices(book["invoice"], {p["id"]: p for p in book["price"]},
+                                     {s["id"]: s for s in book["subscription"]})
+    rows = void_credit_wh.query("select month, customer_id, creator_account_id, subscription_id, currency, mrr "
+                                "from marts.fct_mrr")
+    assert {(m if not hasattr(m, "date") else m.date(), c, cr, s, cur): int(v)
+            for m, c, cr, s, cur, v in rows} == expected
+
+
+def test_a_credit_for_a_void_period_moves_in_its_month(void_credit_wh):
+    for view in ("platform", "creator"):
+        moves = [(m, c, t, n) for m, c, _, t, n, _ in _moves(void_credit_wh, view) if t != "fx"]
+        # the downgrade is a contraction in November (it was a churn of 3000 in November and a
+        # reactivation of 1500 in December); the upgrade an expansion in October (it was November)
+        assert moves == [("2025-09", "cus_p", "new", 1500), ("2025-09", "cus_v", "new", 3000),
+                         ("2025-10", "cus_p", "expansion", 1500), ("2025-11", "cus_v", "contraction", -1500)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import logging
 import queue
+import threading
 import time
 import uuid
 from collections import Counter
@@ -105,6 +106,7 @@ class _Run:
         self.out: queue.Queue[Batch] = queue.Queue(maxsize=options.queue_pages)
         self.full_since: dict[tuple[str, str], int | None] = {}
         self.parser = PageParser(options.parse_process)
+        self._by_account: tuple | None = None
         self.ctx = ReaderContext(api, self.out, now=result.server_time, full_since=self.full_since,
                                  parser=self.parser)
 
@@ -149,10 +151,19 @@ class _Run:
             else:
                 force = False
             tasks.append(self.plan(states, table, account, force))
-        for (table, acct), s in states.items():  # streams not read this run keep their history
-            if acct == account:
-                self.full_since.setdefault((table, acct), s.full_started)
+        for table, s in self._states_of(states, account):  # streams not read keep their history
+            self.full_since.setdefault((table, account), s.full_started)
         return tasks
+
+    def _states_of(self, states, account: str) -> list:
+        """(table, state) of one account's streams. Indexed once per run: a scan of every state
+        for each visited account cost 6 s of the writer's CPU on a large day (2,919 accounts)."""
+        if self._by_account is None or self._by_account[0] is not states:
+            index: dict[str, list] = {}
+            for (table, acct), s in states.items():
+                index.setdefault(acct, []).append((table, s))
+            self._by_account = (states, index)
+        return self._by_account[1].get(account, [])
 
     def visit_tasks(self, states, visits: list[AccountVisit], connected: list[str]) -> list[StreamTask]:
         tasks = []
@@ -193,10 +204,25 @@ class _Run:
     def run_phase(self, tasks: list[StreamTask], pool: ThreadPoolExecutor) -> None:
         if not tasks:
             return
-        futures: list[tuple[StreamTask, Future]] = []
+        # Completion is counted by callbacks: polling every future's done() each 10 ms cost
+        # 4.5 s of the writer's CPU with the 3,000 streams of a large day.
+        lock, all_done = threading.Lock(), threading.Event()
+        remaining = [len(tasks)]
+        failures: list[tuple[StreamTask, BaseException]] = []
+
+        def finished(task: StreamTask, fut: Future) -> None:
+            exc = None if fut.cancelled() else fut.exception()
+            with lock:
+                if exc is not None:
+                    failures.append((task, exc))
+                remaining[0] -= 1
+                if remaining[0] == 0:
+                    all_done.set()
+
         for task in tasks:
             on_event = EventApplier(self.ctx) if task.type.table == "event" else None
-            futures.append((task, pool.submit(read_stream, self.ctx, task, on_event)))
+            fut = pool.submit(read_stream, self.ctx, task, on_event)
+            fut.add_done_callback(lambda f, t=task: finished(t, f))
         error: BaseException | None = None
         try:
             while True:
@@ -214,7 +240,7 @@ class _Run:
                             b = self.out.get_nowait()
                         except queue.Empty:
                             left = deadline - time.monotonic()
-                            if left <= 0 or all(f.done() for _, f in futures):
+                            if left <= 0 or all_done.is_set():
                                 break
                             try:
                                 b = self.out.get(timeout=min(left, 0.01))
@@ -227,13 +253,12 @@ class _Run:
                 if pending:
                     self.write(pending)
                     continue
-                for task, fut in futures:
-                    if fut.done() and fut.exception() is not None and error is None:
-                        error = fut.exception()
-                        log.error("stream %s failed: %s", task.name, error)
-                        if isinstance(error, StripeAuthError):
-                            self.ctx.stop.set()
-                if all(f.done() for _, f in futures) and self.out.empty():
+                if failures and error is None:
+                    task, error = failures[0]
+                    log.error("stream %s failed: %s", task.name, error)
+                    if isinstance(error, StripeAuthError):
+                        self.ctx.stop.set()
+                if all_done.is_set() and self.out.empty():
                     break
         except BaseException:
             self.ctx.stop.set()

@@ -127,3 +127,30 @@ def test_memory_limit_grows_with_the_rows_whose_indexes_an_upsert_loads(tmp_path
     limit = landing.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     landing.close()
     assert limit.replace(" ", "") in ("387.0MiB", "387MiB"), limit   # 384 + ceil(30,000 x 96 B)
+
+
+def test_a_warehouse_landed_before_payload_hash_gets_it_and_changes_are_still_told_apart(tmp_path):
+    """Upserts compare payload hashes, not payloads (fetching compressed payloads was most of a
+    large day's landing): a table without the column gets it filled, and the counts stay exact."""
+    path = tmp_path / "wh.duckdb"
+    landing = DuckDBLanding(path)
+    landing.ensure_schema()
+    landing.write([row("ch_1", 10, 500), row("ch_2", 10, 700)], [], [], "r1")
+    landing.close()
+    con = duckdb.connect(str(path))
+    con.execute("ALTER TABLE raw_stripe.charge DROP COLUMN payload_hash")  # as landed before
+    con.close()
+
+    again = DuckDBLanding(path)
+    again.ensure_schema()
+    hashes = dict(again.con.execute(
+        "SELECT id, payload_hash = md5_number_lower(payload) FROM raw_stripe.charge").fetchall())
+    assert hashes == {"ch_1": True, "ch_2": True}
+    # ch_1 again unchanged (no update), ch_2 refunded (one update), both newer copies
+    res = again.write([row("ch_1", 20, 500), row("ch_2", 20, 650)], [], [], "r2")
+    assert (res.inserted, res.updated) == ({"charge": 0}, {"charge": 1})
+    stored = dict(again.con.execute(
+        "SELECT id, payload_hash = md5_number_lower(payload) FROM raw_stripe.charge").fetchall())
+    again.close()
+    assert stored == {"ch_1": True, "ch_2": True}
+    assert charges(path) == {"ch_1": (500, 21), "ch_2": (650, 41)}

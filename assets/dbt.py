@@ -151,7 +151,8 @@ def cashbook_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     args = [*DBT_BUILD_ARGS, *(["--full-refresh"] if config.full_refresh else [])]
     try:
         yield from (
-            dbt.cli(args, context=context).stream().fetch_row_counts().fetch_column_metadata()
+            dbt.cli(args, context=context).stream().fetch_row_counts()
+            .fetch_column_metadata(with_column_lineage=False)
         )
     finally:
         release_duckdb_adapter()

@@ -146,17 +146,21 @@ def _reject_page(task: StreamTask, reason: str, body: bytes | str) -> Batch:
     return b
 
 
+def _start(task: StreamTask) -> tuple[dict[str, Any], str | None, Any]:
+    """A stream's list parameters (from the plan's floor), its resume point and its state."""
+    params: dict[str, Any] = {"limit": PAGE_LIMIT, **dict(task.type.list_params)}
+    if task.plan.floor is not None:
+        params["created"] = {"gte": task.plan.floor}
+    return params, task.plan.resume_after, task.plan.state
+
+
 def read_stream(ctx: ReaderContext, task: StreamTask,
                 on_event: Callable[[PageBuilder, dict[str, Any], str | None], None] | None = None) -> None:
     """Page one list endpoint newest first, from the plan's floor / resume point."""
     if on_event is None and is_plain(task.type.object):
         return _read_plain_stream(ctx, task)
     t = task.type
-    params: dict[str, Any] = {"limit": PAGE_LIMIT, **dict(t.list_params)}
-    if task.plan.floor is not None:
-        params["created"] = {"gte": task.plan.floor}
-    after = task.plan.resume_after
-    state = task.plan.state
+    params, after, state = _start(task)
     while not ctx.stop.is_set():
         p = dict(params)
         if after:
@@ -201,11 +205,7 @@ def _read_plain_stream(ctx: ReaderContext, task: StreamTask) -> None:
     """`read_stream` for a type whose objects land as listed (`pages.is_plain`): each page goes
     from bytes to rows in one `pages.parse_page` call, in the parser process when there is one."""
     t = task.type
-    params: dict[str, Any] = {"limit": PAGE_LIMIT, **dict(t.list_params)}
-    if task.plan.floor is not None:
-        params["created"] = {"gte": task.plan.floor}
-    after = task.plan.resume_after
-    state = task.plan.state
+    params, after, state = _start(task)
     parse = ctx.parser.parse if ctx.parser is not None else parse_page
 
     def decode(body: bytes, server_time: int | None) -> ParsedPage:

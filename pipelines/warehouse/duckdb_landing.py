@@ -140,7 +140,7 @@ class DuckDBLanding:
         self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
         for table in TABLES:
             self.con.execute(DDL_TABLE.format(schema=SCHEMA, table=table))
-            self._add_payload_hash(table)
+        self._add_payload_hash()
         self.con.execute(DDL_STATE)
         self.con.execute(DDL_REJECTED)
         counts = {table: self.con.execute(f"SELECT COUNT(*) FROM {SCHEMA}.{table}").fetchall()[0][0]
@@ -148,14 +148,15 @@ class DuckDBLanding:
         self._upsert_tables = {table for table, n in counts.items() if n}
         self._set_memory_limit(sum(counts.values()))
 
-    def _add_payload_hash(self, table: str) -> None:
+    def _add_payload_hash(self) -> None:
         """A warehouse landed before payload_hash existed gets the column, filled once."""
-        has = self.con.execute(
-            "SELECT count(*) FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-            "AND column_name = 'payload_hash'", [SCHEMA, table]).fetchall()[0][0]
-        if not has:
-            self.con.execute(f"ALTER TABLE {SCHEMA}.{table} ADD COLUMN payload_hash UBIGINT")
-            self.con.execute(f"UPDATE {SCHEMA}.{table} SET payload_hash = md5_number_lower(payload)")
+        hashed = {t for (t,) in self.con.execute(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = ? "
+            "AND column_name = 'payload_hash'", [SCHEMA]).fetchall()}
+        for table in TABLES:
+            if table not in hashed:
+                self.con.execute(f"ALTER TABLE {SCHEMA}.{table} ADD COLUMN payload_hash UBIGINT")
+                self.con.execute(f"UPDATE {SCHEMA}.{table} SET payload_hash = md5_number_lower(payload)")
 
     def _set_memory_limit(self, rows_landed: int) -> None:
         self.con.execute(f"SET memory_limit = '{memory_limit_mb(rows_landed)}MiB'")

@@ -26,10 +26,15 @@
   {%- if is_incremental() %} and {{ column }} >= {{ stripe_watermark() }}{% endif -%}
 {%- endmacro %}
 
+{#- The ids of a raw table's rows written since the model's watermark (deleted ones included). -#}
+{% macro stripe_changed_ids(raw_table) -%}
+  select id from {{ source('stripe', raw_table) }} where synced_at >= {{ stripe_watermark() }}
+{%- endmacro %}
+
 {% macro stripe_delete_changed(raw_table, key) -%}
   {%- if is_incremental() -%}
     delete from {{ this }} where {{ key }} in (
-        select id from {{ source('stripe', raw_table) }} where synced_at >= {{ stripe_watermark() }}
+        {{ stripe_changed_ids(raw_table) }}
     )
   {%- endif -%}
 {%- endmacro %}
@@ -58,10 +63,10 @@
 {% macro subscription_periods_delete_changed() -%}
   {%- if is_incremental() -%}
     delete from {{ this }} where invoice_id in (
-        select id from {{ source('stripe', 'invoice') }} where synced_at >= {{ stripe_watermark() }}
+        {{ stripe_changed_ids('invoice') }}
     )
-    or price_id in (select id from {{ source('stripe', 'price') }} where synced_at >= {{ stripe_watermark() }})
-    or subscription_id in (select id from {{ source('stripe', 'subscription') }} where synced_at >= {{ stripe_watermark() }})
-    or product_id in (select id from {{ source('stripe', 'product') }} where synced_at >= {{ stripe_watermark() }})
+    or price_id in ({{ stripe_changed_ids('price') }})
+    or subscription_id in ({{ stripe_changed_ids('subscription') }})
+    or product_id in ({{ stripe_changed_ids('product') }})
   {%- endif -%}
 {%- endmacro %}

@@ -24,7 +24,7 @@ with
 {% if is_incremental() -%}
 changed_ids as (
     {%- for raw_table in ['charge', 'refund', 'dispute', 'transfer', 'transfer_reversal', 'payout', 'application_fee'] %}
-    {% if not loop.first %}union all {% endif %}select id from {{ source('stripe', raw_table) }} where synced_at >= {{ stripe_watermark() }}
+    {% if not loop.first %}union all {% endif %}{{ stripe_changed_ids(raw_table) }}
     {%- endfor %}
 ),
 

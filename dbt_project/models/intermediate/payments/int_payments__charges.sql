@@ -27,7 +27,7 @@ changed_invoices as (
     select id as invoice_id from {{ source('stripe', 'invoice') }} where synced_at >= {{ stripe_watermark() }}
     union all
     select lines.invoice_id from {{ ref('stg_stripe__invoice_lines') }} as lines
-    where lines.price_id in (select id from {{ source('stripe', 'price') }} where synced_at >= {{ stripe_watermark() }})
+    where lines.price_id in ({{ stripe_changed_ids('price') }})
 ),
 
 changed_links as (
@@ -49,7 +49,7 @@ affected as (
     union
     select charge_id from {{ this }}
     where invoice_id in (select invoice_id from changed_invoices)
-       or product_id in (select id from {{ source('stripe', 'product') }} where synced_at >= {{ stripe_watermark() }})
+       or product_id in ({{ stripe_changed_ids('product') }})
 ),
 
 {% endif -%}

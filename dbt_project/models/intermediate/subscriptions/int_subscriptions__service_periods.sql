@@ -21,9 +21,9 @@ changed_invoices as (
     select invoice_id from {{ ref('stg_stripe__invoice_lines') }} as lines
     left join {{ ref('stg_stripe__prices') }} as prices on prices.price_id = lines.price_id
     where lines.synced_at >= {{ stripe_watermark() }}
-       or lines.price_id in (select id from {{ source('stripe', 'price') }} where synced_at >= {{ stripe_watermark() }})
-       or lines.subscription_id in (select id from {{ source('stripe', 'subscription') }} where synced_at >= {{ stripe_watermark() }})
-       or coalesce(lines.product_id, prices.product_id) in (select id from {{ source('stripe', 'product') }} where synced_at >= {{ stripe_watermark() }})
+       or lines.price_id in ({{ stripe_changed_ids('price') }})
+       or lines.subscription_id in ({{ stripe_changed_ids('subscription') }})
+       or coalesce(lines.product_id, prices.product_id) in ({{ stripe_changed_ids('product') }})
 ),
 
 {% endif -%}

@@ -1,15 +1,25 @@
 """Fraud scores and creator risk that report their own accuracy (issue 7), as Dagster assets.
 
 Thin: read the charge signals and the disputes / early fraud warnings / customers from the
-warehouse, call `pipelines.fraud.run.run_fraud`, write the `finance.*` tables and print every
-metric in the materialization metadata (model AUC, precision and recall at the review threshold,
-calibration, rule hit rates, platform fraud rate against the 0.1% goal, Visa VAMP and Mastercard
-ECM/HECM flags).
+warehouse, score them, write the `finance.*` tables and print every metric in the
+materialization metadata (model AUC, precision and recall at the review threshold, calibration,
+rule hit rates, platform fraud rate against the 0.1% goal, Visa VAMP and Mastercard ECM/HECM
+flags, and whether the model was refitted or reused and on which months).
+
+Two paths (issue 9: the daily close on the large world in 2 minutes; a full run is 25 s there):
+- full (`full_run`: `pipelines.fraud.run.run_fraud`): fit on all history, score every charge,
+  rewrite every table. When there is no stored model, when the test month moved (a new calendar
+  month), when the settings changed, or when asked (config `refit: true`).
+- day (`day_run`): the model stored in `finance.fraud_model` scores the charges from the month of
+  the earliest change on (`pipelines.fraud.daily`); the scores and creator months from then on
+  are replaced, the rules and the platform fraud rate recomputed; the fit's report stays.
 
 Tables: `finance.charge_fraud_scores` (charge_id, score, top_reasons, rule_hits),
 `finance.creator_risk` (creator_account, month, ..., score_p50, score_p95, status: the payout
 holds read creator_account, month, status, score_p95), `finance.fraud_model_report` (metric,
-value), `finance.fraud_calibration`, `finance.fraud_rules`, `finance.platform_fraud_rate`.
+value), `finance.fraud_calibration`, `finance.fraud_rules`, `finance.platform_fraud_rate`, and
+for the day path `finance.fraud_model` (the fitted model) and `finance.fraud_inputs` (a hash per
+input row the scores were computed from).
 Resource `warehouse` (WarehouseResource) is bound by `assets.raw_stripe`'s definitions.
 """
 
@@ -20,14 +30,25 @@ import os
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
+from datetime import datetime, timezone  # noqa: E402
+
 import dagster as dg  # noqa: E402
 import polars as pl  # noqa: E402
 
+from pipelines.fraud import daily, store, stored_model  # noqa: E402
+from pipelines.fraud.features import FEATURE_COLUMNS  # noqa: E402
+from pipelines.fraud.labels import fraud_labels  # noqa: E402
 from pipelines.fraud.model import REVIEW_THRESHOLD, ModelReport  # noqa: E402
-from pipelines.fraud.monitoring import PLATFORM_FRAUD_RATE_GOAL, PROGRAMMES  # noqa: E402
+from pipelines.fraud.monitoring import (  # noqa: E402
+    PLATFORM_FRAUD_RATE_GOAL,
+    PROGRAMMES,
+    creator_risk,
+    platform_fraud_rate,
+)
+from pipelines.fraud.rules import rule_report_from_hits  # noqa: E402
 from pipelines.fraud.run import FraudRun, run_fraud  # noqa: E402
 from pipelines.resources import WarehouseResource  # noqa: E402
-from pipelines.warehouse.frames import read_frame, replace_table  # noqa: E402
+from pipelines.warehouse.frames import read_frame  # noqa: E402
 
 GROUP = "risk"
 CHARGE_FRAUD_SCORES = dg.AssetKey(["finance", "charge_fraud_scores"])
@@ -56,11 +77,14 @@ class FraudConfig(dg.Config):
     test_months: int = 1  # the latest calendar months of charges are the test set
     review_threshold: float = REVIEW_THRESHOLD
     negatives_per_positive: int = 0  # 0 = fit on every charge; else down-sample legitimate ones
+    # fit the model again even though its training window has not moved (a new calendar month
+    # of charges, or other settings above, refit it on their own)
+    refit: bool = False
 
 
-def load_inputs(url: str) -> dict[str, pl.DataFrame]:
-    frames = {"charges": read_frame(url, CHARGES_SQL), "customers": read_frame(url, CUSTOMERS_SQL),
-              "disputes": read_frame(url, DISPUTES_SQL), "early_fraud_warnings": read_frame(url, EFW_SQL)}
+def load_inputs(session: store.Session) -> dict[str, pl.DataFrame]:
+    frames = {"charges": session.read(CHARGES_SQL), "customers": session.read(CUSTOMERS_SQL),
+              "disputes": session.read(DISPUTES_SQL), "early_fraud_warnings": session.read(EFW_SQL)}
     for name, frame in frames.items():  # empty results come back untyped
         if frame.height == 0:
             frames[name] = None
@@ -194,33 +218,142 @@ def creator_risk_metadata(creator_risk: pl.DataFrame) -> dict:
 )
 def fraud_scoring(context: dg.AssetExecutionContext, config: FraudConfig, warehouse: WarehouseResource):
     url = warehouse.resolved_url()
-    frames = load_inputs(url)
-    if frames["charges"] is None:
-        raise ValueError("fraud scoring: intermediate.int_fraud__charge_signals has no charges")
-    run = run_fraud(frames["charges"], frames["customers"], frames["disputes"],
-                    frames["early_fraud_warnings"], seed=config.seed, test_months=config.test_months,
-                    threshold=config.review_threshold,
-                    negatives_per_positive=config.negatives_per_positive or None)
-    creator_risk = run.creator_risk.filter(pl.col("creator_account").is_not_null())
-    scores = run.charge_fraud_scores
-
-    replace_table(url, "finance.charge_fraud_scores", scores)
-    replace_table(url, "finance.creator_risk", creator_risk)
-    replace_table(url, "finance.fraud_model_report", report_rows(run.report))
-    replace_table(url, "finance.fraud_calibration", calibration_frame(run.report))
-    replace_table(url, "finance.fraud_rules", run.rules)
-    replace_table(url, "finance.platform_fraud_rate", run.platform_fraud_rate)
-
+    fit_settings = stored_model.settings(config.seed, config.test_months, config.negatives_per_positive or None,
+                                         config.review_threshold, FEATURE_COLUMNS)
+    with store.Session(url) as session:
+        frames = load_inputs(session)
+        if frames["charges"] is None:
+            raise ValueError("fraud scoring: intermediate.int_fraud__charge_signals has no charges")
+        stored = load_stored(session)
+        reason = daily.needs_refit(stored and stored["fit"], fit_settings,
+                                   daily.test_months_of(frames["charges"], config.test_months), config.refit)
+        if reason is None:
+            stored |= {name: session.read(sql) for name, sql in STORED_SQL.items()}
+    state = daily.input_state(frames)
+    if reason is not None:
+        run, fit, day = full_run(url, frames, state, config, fit_settings)
+        fit_meta = {"model": dg.MetadataValue.text("refitted"), "refit_reason": dg.MetadataValue.text(reason)}
+    else:
+        run, fit, day = day_run(url, frames, state, stored)
+        fit_meta = {"model": dg.MetadataValue.text("reused")}
+    fit_meta |= {
+        "model_fitted_at": dg.MetadataValue.text(str(fit["fitted_at"])),
+        "model_train_months": dg.MetadataValue.json([str(m) for m in fit["train_months"]]),
+        "model_test_months": dg.MetadataValue.json([str(m) for m in fit["test_months"]]),
+        **day,
+    }
+    context.log.info(f"fraud model {fit_meta['model'].value}; fitted {fit['fitted_at']} on "
+                     f"{len(fit['train_months'])} months; {day['charges_scored_today'].value} charges scored")
+    scores, creator_risk = run.charge_fraud_scores, run.creator_risk
     p50, p95 = (scores["score"].quantile(q, interpolation="linear") for q in (0.5, 0.95))
     yield dg.MaterializeResult(asset_key=CHARGE_FRAUD_SCORES, metadata={
         "rows": _num(scores.height), "score_p50": _num(p50), "score_p95": _num(p95),
         "at_or_above_review_threshold": _num(int((scores["score"] >= config.review_threshold).sum())),
         "with_rule_hits": _num(int((scores["rule_hits"].list.len() > 0).sum())),
-        "auc_test": _num(run.report.auc),
+        "auc_test": _num(run.report.auc), **fit_meta,
     })
-    yield dg.MaterializeResult(asset_key=CREATOR_RISK, metadata=creator_risk_metadata(creator_risk))
+    yield dg.MaterializeResult(asset_key=CREATOR_RISK, metadata=creator_risk_metadata(creator_risk) | day)
     yield dg.MaterializeResult(asset_key=FRAUD_MODEL_REPORT,
-                               metadata=model_report_metadata(run, config.review_threshold))
+                               metadata=model_report_metadata(run, config.review_threshold) | fit_meta)
+
+
+STORED_TABLES = ("finance.fraud_model", "finance.fraud_inputs", "finance.charge_fraud_scores",
+                 "finance.creator_risk", "finance.fraud_model_report", "finance.fraud_calibration")
+
+
+STORED_SQL = {
+    "inputs": "SELECT * FROM finance.fraud_inputs",
+    "scores": "SELECT * FROM finance.charge_fraud_scores",
+    "creator_risk": "SELECT * FROM finance.creator_risk",
+    "report": "SELECT metric, value FROM finance.fraud_model_report",
+    "calibration": "SELECT * FROM finance.fraud_calibration ORDER BY bin",
+}
+
+
+def load_stored(session: store.Session) -> dict | None:
+    """The last run's model and fit, or None when a table a day builds on is missing (first run,
+    or a warehouse from before the model was stored)."""
+    if not all(session.exists(t) for t in STORED_TABLES):
+        return None
+    rows = session.read("SELECT * FROM finance.fraud_model")
+    if rows.height == 0:
+        return None
+    model, fit = stored_model.model_from_rows(rows)
+    return {"model": model, "fit": fit}
+
+
+def full_run(url: str, frames: dict, state: pl.DataFrame, config: FraudConfig, fit_settings: dict):
+    """Fit on all history, score every charge, rewrite every table (what every day did before)."""
+    run = run_fraud(frames["charges"], frames["customers"], frames["disputes"],
+                    frames["early_fraud_warnings"], seed=config.seed, test_months=config.test_months,
+                    threshold=config.review_threshold,
+                    negatives_per_positive=config.negatives_per_positive or None)
+    run.creator_risk = run.creator_risk.filter(pl.col("creator_account").is_not_null())
+    fitted_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    model_rows = stored_model.model_rows(run.model, run.report, fit_settings, fitted_at)
+    store.write(url, [
+        store.Write("finance.charge_fraud_scores", run.charge_fraud_scores),
+        store.Write("finance.creator_risk", run.creator_risk),
+        store.Write("finance.fraud_model_report", report_rows(run.report)),
+        store.Write("finance.fraud_calibration", calibration_frame(run.report)),
+        store.Write("finance.fraud_rules", run.rules),
+        store.Write("finance.platform_fraud_rate", run.platform_fraud_rate),
+        store.Write("finance.fraud_model", model_rows),
+        store.Write("finance.fraud_inputs", state),
+    ])
+    _, fit = stored_model.model_from_rows(model_rows)
+    return run, fit, {"charges_scored_today": _num(run.charge_fraud_scores.height),
+                      "rescored_from": dg.MetadataValue.text("all history")}
+
+
+def day_run(url: str, frames: dict, state: pl.DataFrame, stored: dict):
+    """Score with the stored model what changed since the last run (see pipelines.fraud.daily);
+    the other tables follow from the stored rows and today's."""
+    model, fit = stored["model"], stored["fit"]
+    charges, customers = frames["charges"], frames["customers"]
+    disputes, efw = frames["disputes"], frames["early_fraud_warnings"]
+    changed = daily.changes(stored["inputs"], state, charges)
+    old_scores, old_risk = stored["scores"], stored["creator_risk"]
+    if changed.horizon is None:
+        new_scores, replaced, risk_rows, since = old_scores.head(0), pl.Series("charge_id", [], pl.Utf8), None, None
+    else:
+        since = daily.month_start(changed.horizon)
+        new_scores = daily.score_from(model, charges, customers, disputes, efw, since)
+        replaced = daily.window_charge_ids(charges, since, changed.keys("charges"))
+        risk_rows = creator_risk_frame(charges, disputes, efw, new_scores, from_month=since.date())
+    scores = pl.concat([old_scores.filter(~pl.col("charge_id").is_in(replaced.implode())),
+                        new_scores.cast(old_scores.schema)])
+    if risk_rows is None:
+        risk = old_risk
+    else:
+        risk = pl.concat([old_risk.filter(pl.col("month") < since.date()),
+                          risk_rows.select(old_risk.columns).cast(old_risk.schema)]
+                         ).sort(["creator_account", "month"])
+    succeeded = charges.filter(pl.col("status") == "succeeded")["charge_id"]
+    labels = fraud_labels(succeeded, disputes, efw)
+    rules = rule_report_from_hits(scores.filter(pl.col("rule_hits").list.len() > 0), succeeded.len(), labels)
+    rate = platform_fraud_rate(charges, disputes, efw)
+    changed_state = state.join(changed.rows.select("kind", "key").unique(), on=["kind", "key"], how="semi")
+    writes = [store.Write("finance.fraud_rules", rules), store.Write("finance.platform_fraud_rate", rate)]
+    if since is not None:
+        writes += [
+            store.Write("finance.charge_fraud_scores", new_scores, key="charge_id", keys=replaced),
+            store.Write("finance.creator_risk", risk_rows.select(old_risk.columns), key="month",
+                        key_from=since.date()),
+            store.Write("finance.fraud_inputs", changed_state, key="kind || ':' || key",
+                        keys=changed.rows.select(pl.col("kind") + ":" + pl.col("key"))
+                        .to_series().unique()),
+        ]
+    store.write(url, writes)
+    report = stored_model.report_from_tables(model, fit, stored["report"], stored["calibration"])
+    run = FraudRun(model, report, scores, rules, risk, rate)
+    return run, fit, {"charges_scored_today": _num(new_scores.height),
+                      "rescored_from": dg.MetadataValue.text(str(since) if since else "nothing changed")}
+
+
+def creator_risk_frame(charges, disputes, efw, scores, from_month=None) -> pl.DataFrame:
+    return creator_risk(charges, disputes, efw, scores, from_month=from_month).filter(
+        pl.col("creator_account").is_not_null())
 
 
 @dg.asset_check(asset=CHARGE_FRAUD_SCORES, blocking=True,

@@ -47,8 +47,21 @@ class FraudModel:
         return (_transform(frame, self.features) - self.means) / self.deviations
 
     def score(self, frame: pl.DataFrame) -> np.ndarray:
-        z = self.design(frame)
-        return 1.0 / (1.0 + np.exp(-(self.params[0] + z @ self.params[1:])))
+        return self.score_contributions(self.contributions(frame))
+
+    def contributions(self, frame: pl.DataFrame) -> np.ndarray:
+        """coefficient x standardised value, one column per feature."""
+        return self.design(frame) * self.params[1:]
+
+    def score_contributions(self, contributions: np.ndarray) -> np.ndarray:
+        # summed column by column, in feature order, not `z @ params` or `.sum(axis=1)`: BLAS and
+        # numpy's reductions may order a row's additions differently for different row counts,
+        # and a charge scored among a day's few must get the very bits it gets among all of
+        # history (the incremental day's scores equal a full rescore)
+        linear = np.full(contributions.shape[0], self.params[0])
+        for k in range(contributions.shape[1]):
+            linear = linear + contributions[:, k]
+        return 1.0 / (1.0 + np.exp(-linear))
 
     def coefficients(self) -> dict[str, float]:
         return {"intercept": float(self.params[0]),
@@ -156,7 +169,7 @@ def train_and_evaluate(frame: pl.DataFrame, labels: Sequence[int], *, test_month
 def charge_fraud_scores(model: FraudModel, frame: pl.DataFrame, top: int = 3) -> pl.DataFrame:
     """`finance.charge_fraud_scores`: charge_id, score (probability 0..1), top_reasons (the
     features pushing this score up most: coefficient x standardised value, positive only)."""
-    contributions = model.design(frame) * model.params[1:]
+    contributions = model.contributions(frame)
     names = np.asarray(model.features, dtype=object)
     order = np.argsort(-contributions, axis=1, kind="stable")[:, :top]
     values = np.take_along_axis(contributions, order, axis=1)
@@ -166,6 +179,6 @@ def charge_fraud_scores(model: FraudModel, frame: pl.DataFrame, top: int = 3) ->
         pl.concat_list(list(ranked)).list.drop_nulls().alias("top_reasons"))["top_reasons"]
     return pl.DataFrame({
         "charge_id": frame["charge_id"],
-        "score": model.score(frame),
+        "score": model.score_contributions(contributions),
         "top_reasons": reasons,
     })

@@ -124,12 +124,16 @@ def _prev_month(month: date) -> date:
 def creator_risk(charges: pl.DataFrame, disputes: pl.DataFrame | None,
                  early_fraud_warnings: pl.DataFrame | None, scores: pl.DataFrame | None = None,
                  *, fraud_reasons: frozenset[str] = frozenset({"fraudulent"}),
-                 dedupe: bool = False) -> pl.DataFrame:
+                 dedupe: bool = False, from_month: date | None = None) -> pl.DataFrame:
     """`finance.creator_risk`, one row per creator and month with activity:
     creator_account, month, charges, disputes, fraud, dispute_rate, fraud_rate, score_p50,
     score_p95, visa_charges, vamp_count, vamp_ratio, vamp_status, mastercard_prev_charges,
     mastercard_chargebacks, mastercard_ratio, ecm_status, hecm_status, status.
-    Rates are floats for display; statuses come from the exact Decimal comparison."""
+    Rates are floats for display; statuses come from the exact Decimal comparison.
+
+    With `from_month`, only the months from it on (the rows a day changed); `scores` then needs
+    only the charges of those months. The counts still read every charge and event (a dispute
+    this month may be on a charge of any month)."""
     ch = conform(charges, CHARGE_COLUMNS, "charges", OPTIONAL_CHARGE_COLUMNS)
     di = conform(disputes, DISPUTE_COLUMNS, "disputes")
     ef = conform(early_fraud_warnings, EFW_COLUMNS, "early_fraud_warnings")
@@ -159,6 +163,8 @@ def creator_risk(charges: pl.DataFrame, disputes: pl.DataFrame | None,
                                  ef_m.select("creator_account", "month", "network")])
     mc_sales = counts(settled, "mastercard_prev_charges", "mastercard")
     frame = pl.concat([settled.select(keys), di_m.select(keys), ef_m.select(keys)]).unique().sort(keys)
+    if from_month is not None:
+        frame = frame.filter(pl.col("month") >= from_month)
     frame = (frame
              .join(counts(settled, "charges"), on=keys, how="left")
              .join(counts(di_m, "disputes"), on=keys, how="left")

@@ -63,16 +63,40 @@ def rule_report(features: pl.DataFrame, labels: pl.Series | None = None,
     """Per rule: hits, hit_rate (hits / charges) and, with 0/1 labels in the same order,
     fraud_hits, precision (fraud_hits / hits) and recall (fraud_hits / all fraud)."""
     flags = rule_hits(features, rules)
-    total = features.height
     positives = int(labels.sum()) if labels is not None else None
-    rows = []
+    counts = []
     for rule in rules:
         fired = flags[rule.name]
-        hits = int(fired.sum())
+        fraud_hits = int((fired & (labels == 1)).sum()) if labels is not None else None
+        counts.append((int(fired.sum()), fraud_hits))
+    return _report(rules, counts, features.height, positives)
+
+
+def rule_report_from_hits(hits: pl.DataFrame, total: int, labels: pl.DataFrame | None = None,
+                          rules: tuple[Rule, ...] = RULES) -> pl.DataFrame:
+    """The same report from stored scores: `hits` (charge_id, rule_hits; the charges without a
+    hit may be left out), `total` scored charges and `labels` (charge_id, is_fraud) of all of
+    them. A day reads this back from `finance.charge_fraud_scores` instead of every feature."""
+    exploded = hits.select("charge_id", pl.col("rule_hits").alias("rule")).explode("rule").drop_nulls("rule")
+    positives = None
+    if labels is not None:
+        positives = int(labels["is_fraud"].sum())
+        exploded = exploded.join(labels.select("charge_id", "is_fraud"), on="charge_id", how="left")
+    counts = []
+    for rule in rules:
+        fired = exploded.filter(pl.col("rule") == rule.name)
+        fraud_hits = int((fired["is_fraud"] == 1).sum()) if labels is not None else None
+        counts.append((fired.height, fraud_hits))
+    return _report(rules, counts, total, positives)
+
+
+def _report(rules: tuple[Rule, ...], counts: list[tuple[int, int | None]], total: int,
+            positives: int | None) -> pl.DataFrame:
+    rows = []
+    for rule, (hits, fraud_hits) in zip(rules, counts):
         row = {"rule": rule.name, "description": rule.description, "hits": hits,
                "hit_rate": hits / total if total else None}
-        if labels is not None:
-            fraud_hits = int((fired & (labels == 1)).sum())
+        if positives is not None:
             row |= {"fraud_hits": fraud_hits,
                     "precision": fraud_hits / hits if hits else None,
                     "recall": fraud_hits / positives if positives else None}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import polars as pl
 import pytest
 
 from assets.forecasting import (
@@ -24,7 +25,12 @@ from assets.fraud import (
     creator_risk_valid,
     fraud_scores_valid,
     fraud_scoring,
+    load_inputs,
 )
+from pipelines.fraud import store, stored_model
+from pipelines.fraud.features import charge_features
+from pipelines.fraud.model import charge_fraud_scores
+from pipelines.fraud.rules import rule_hits
 from pipelines.resources import WarehouseResource
 from pipelines.sandbox.generate import generate_world
 from tests.dbt.conftest import run_dbt
@@ -296,3 +302,69 @@ def test_creator_risk_table(materialized, world):
     # a small platform never reaches the programmes' counts (1,500 Visa, 100 Mastercard)
     assert meta["programme_flags"] == {p: {"over": 0, "near": 0}
                                        for p in ("visa_vamp", "mastercard_ecm", "mastercard_hecm")}
+
+
+def _fraud_tables(path):
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return {t: conn.execute(f"SELECT * FROM finance.{t} ORDER BY ALL").fetchall()
+                for t in ("charge_fraud_scores", "creator_risk", "fraud_rules", "platform_fraud_rate",
+                          "fraud_model_report", "fraud_calibration", "fraud_model")}
+
+
+def _materialize_fraud(path, refit=False):
+    result = dg.materialize([fraud_scoring, fraud_scores_valid, creator_risk_valid],
+                            resources={"warehouse": WarehouseResource(url=f"duckdb:///{path}")},
+                            run_config={"ops": {"fraud_scoring": {"config": {"refit": refit}}}})
+    assert result.success
+    checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
+    assert checks == {"fraud_scores_valid": True, "creator_risk_valid": True}
+    return {tuple(e.asset_key.path): {k: v.value for k, v in e.materialization.metadata.items()}
+            for e in result.get_asset_materialization_events()}
+
+
+def test_a_day_reuses_the_stored_model_and_scores_only_what_changed(materialized, world, tmp_path):
+    """On a copy: the day after the full run reuses the model, scores only the new charge's month
+    and writes what a full rescore with that model writes; `refit: true` fits again."""
+    _, wh, _ = world
+    metadata, _, _ = materialized
+    meta = metadata[("finance", "fraud_model_report")]
+    assert meta["model"] == "refitted" and meta["refit_reason"] == "no stored model"
+    assert meta["model_test_months"] == ["2026-10-01"] and len(meta["model_train_months"]) == 5
+    path = tmp_path / "day.duckdb"
+    path.write_bytes(Path(wh.path).read_bytes())
+    before = _fraud_tables(path)
+
+    quiet = _materialize_fraud(path)[("finance", "fraud_model_report")]
+    assert quiet["model"] == "reused" and quiet["charges_scored_today"] == 0
+    assert quiet["model_fitted_at"] == meta["model_fitted_at"] and quiet["auc_test"] == meta["auc_test"]
+    assert _fraud_tables(path) == before
+
+    with duckdb.connect(str(path)) as conn:  # a new charge on the last day, as a day's ingest brings
+        conn.execute("""INSERT INTO intermediate.int_fraud__charge_signals
+            SELECT * REPLACE ('ch_day_1' AS charge_id, TIMESTAMP '2026-10-31 23:50' AS created_at)
+            FROM intermediate.int_fraud__charge_signals WHERE status = 'succeeded'
+            ORDER BY created_at DESC LIMIT 1""")
+        october = conn.execute("SELECT count(*) FROM intermediate.int_fraud__charge_signals WHERE "
+                               "status = 'succeeded' AND created_at >= DATE '2026-10-01'").fetchone()[0]
+    day = _materialize_fraud(path)
+    scores_meta = day[("finance", "charge_fraud_scores")]
+    assert scores_meta["model"] == "reused" and scores_meta["charges_scored_today"] == october
+    assert scores_meta["rescored_from"] == "2026-10-01 00:00:00"
+    assert scores_meta["rows"] == len(before["charge_fraud_scores"]) + 1
+    after_day = _fraud_tables(path)
+    assert after_day["fraud_model"] == before["fraud_model"]
+
+    # equal to a full rescore of today's inputs with the stored model, to the bit
+    with store.Session(f"duckdb:///{path}") as session:
+        frames = load_inputs(session)
+        model, _ = stored_model.model_from_rows(session.read("SELECT * FROM finance.fraud_model"))
+    features = charge_features(frames["charges"], frames["customers"], frames["disputes"],
+                               frames["early_fraud_warnings"]).filter(pl.col("status") == "succeeded")
+    expected = charge_fraud_scores(model, features).join(
+        rule_hits(features).select("charge_id", "rule_hits"), on="charge_id", maintain_order="left")
+    assert sorted(after_day["charge_fraud_scores"]) == sorted(expected.rows())
+
+    refit = _materialize_fraud(path, refit=True)[("finance", "fraud_model_report")]
+    assert refit["model"] == "refitted" and refit["refit_reason"] == "asked (refit: true)"
+    assert refit["n_train"] == meta["n_train"] and refit["n_test"] == meta["n_test"] + 1
+    assert _fraud_tables(path)["fraud_model"] != before["fraud_model"]  # fitted_at at least

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.dbt.conftest import DuckWarehouse, make_duck_warehouse, run_dbt
+from tests.dbt.conftest import DuckWarehouse, PgWarehouse, make_duck_warehouse, make_pg_warehouse, run_dbt
 from tests.dbt.money_world import SYNCED_AT, load_world_fast, world_objects
 from tests.dbt.raw_loader import load_world_ecb_rates
 
@@ -134,3 +134,98 @@ def test_staging_runs_are_incremental(advanced):
                      [SYNCED_AT])
     run_dbt(wh.env, *BUILD, "--select", "stg_stripe__charges")
     assert wh.query("select count(*) from staging.stg_stripe__charges where charge_id = 'ch_sentinel'") == [(1,)]
+
+
+# PostgreSQL: the same day, landed the same way, built incrementally and compared with a full
+# refresh of a copy of the database (CREATE DATABASE ... TEMPLATE), table by table.
+
+def land_changes_pg(world, conn) -> dict[str, int]:
+    """land_changes on PostgreSQL (payloads compared as parsed JSON)."""
+    from psycopg2.extras import execute_values
+
+    cur = conn.cursor()
+    written: dict[str, int] = {}
+    for (table, account), objects in world_objects(world).items():
+        cur.execute(f"select id, payload::text from raw_stripe.{table}")
+        held = {i: json.loads(p) for i, p in cur.fetchall()}
+        rows = [(o["id"], account, o["created"], json.dumps(o)) for o in objects if held.get(o["id"]) != o]
+        if not rows:
+            continue
+        cur.execute(f"delete from raw_stripe.{table} where id = any(%s)", ([r[0] for r in rows],))
+        execute_values(cur, f"insert into raw_stripe.{table} (id, account, created, livemode, api_version, payload, "
+                            "synced_at, source, is_deleted) values %s",
+                       [(i, a, c, False, "2026-10-28.endive", p, NEXT_SYNC, "event", False) for i, a, c, p in rows])
+        written[table] = written.get(table, 0) + len(rows)
+    return written
+
+
+def delete_and_trim_pg(conn) -> tuple[str, str]:
+    cur = conn.cursor()
+    cur.execute("select id from raw_stripe.customer order by id limit 1")
+    customer = cur.fetchone()[0]
+    cur.execute("update raw_stripe.customer set is_deleted = true, synced_at = %s where id = %s", (NEXT_SYNC, customer))
+    cur.execute("select id, payload::text from raw_stripe.invoice "
+                "where jsonb_array_length(payload -> 'lines' -> 'data') >= 2 order by id limit 1")
+    invoice, payload = cur.fetchone()
+    obj = json.loads(payload)
+    obj["lines"]["data"] = obj["lines"]["data"][:-1]
+    cur.execute("update raw_stripe.invoice set payload = %s, synced_at = %s where id = %s",
+                (json.dumps(obj), NEXT_SYNC, invoice))
+    return customer, invoice
+
+
+def table_rows_pg(wh: PgWarehouse) -> dict[str, list[tuple]]:
+    """{schema.table: sorted rows as text} for every table of the dbt layers."""
+    conn = wh.connect()
+    try:
+        cur = conn.cursor()
+        cur.execute("select table_schema, table_name from information_schema.tables where table_schema = any(%s) "
+                    "and table_type = 'BASE TABLE' order by 1, 2", (list(LAYERS),))
+        out = {}
+        for schema, table in cur.fetchall():
+            cur.execute(f'select t::text from "{schema}"."{table}" as t')
+            out[f"{schema}.{table}"] = sorted(r[0] for r in cur.fetchall())
+        return out
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def advanced_pg(tmp_path_factory):
+    """(incremental PostgreSQL warehouse after one more day, full-refresh copy)."""
+    import psycopg2
+
+    from pipelines.sandbox.advance import advance_world
+    from pipelines.sandbox.generate import generate_world
+
+    base = tmp_path_factory.mktemp("incremental_pg")
+    world = base / "world.sqlite"
+    generate_world(world, size="small", seed=42)
+    wh = make_pg_warehouse("cb_t_incremental_day", base / "inc_target")
+    conn = wh.connect()
+    load_world_fast(world, conn, "postgres")
+    conn.close()
+    run_dbt(wh.env, *BUILD)
+    advance_world(world, 1)
+    conn = wh.connect()
+    written = land_changes_pg(world, conn)
+    load_world_ecb_rates(world, conn)
+    delete_and_trim_pg(conn)
+    conn.close()
+    assert written.get("charge", 0) > 0 and written.get("invoice", 0) > 0 and written.get("balance_transaction", 0) > 0
+    run_dbt(wh.env, *BUILD)
+    admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+    admin.autocommit = True
+    admin.cursor().execute('DROP DATABASE IF EXISTS "cb_t_incremental_day_ref" WITH (FORCE)')
+    admin.cursor().execute('CREATE DATABASE "cb_t_incremental_day_ref" TEMPLATE "cb_t_incremental_day"')
+    admin.close()
+    ref = PgWarehouse("cb_t_incremental_day_ref", base / "ref_target")
+    run_dbt(ref.env, *BUILD, "--full-refresh")
+    return wh, ref
+
+
+def test_incremental_run_after_a_day_equals_a_full_refresh_on_postgres(advanced_pg):
+    wh, ref = advanced_pg
+    inc, full = table_rows_pg(wh), table_rows_pg(ref)
+    assert len(inc) > 40 and inc.keys() == full.keys()
+    assert [t for t in inc if inc[t] != full[t]] == []

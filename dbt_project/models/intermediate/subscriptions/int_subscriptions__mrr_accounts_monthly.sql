@@ -6,32 +6,23 @@
   Reporting values convert at the ECB rate of the snapshot day (int_fx__daily_rates); `prev_mrr_
   reporting_at_current_rate` revalues last month's MRR at this month's rate, so that the change
   that is only FX can be told apart.
+  Incremental by month and account (macros/mrr_accounts.sql): the pre-hook deletes every row a
+  full build would change (the months from the one still running at the previous build, the
+  months and accounts whose paying MRR or first paid month changed), this select adds the rows
+  the table does not hold.
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ mrr_accounts_delete_changed() }}"
+) }}
 {%- set reporting = var('reporting_currency') -%}
 with months as (
     select * from {{ ref('int_subscriptions__months') }}
 ),
 
-mrr as (
-    select * from {{ ref('int_subscriptions__mrr_monthly') }}
-),
-
-by_view as (
-    select month, 'platform' as mrr_view, customer_id, cast(null as varchar) as creator_account_id, currency, sum(mrr) as mrr
-    from mrr
-    group by month, customer_id, currency
-    union all
-    select month, 'creator' as mrr_view, customer_id, creator_account_id, currency, sum(mrr) as mrr
-    from mrr
-    group by month, customer_id, creator_account_id, currency
-),
-
 paying as (
-    select
-        *,
-        mrr_view || '|' || customer_id || '|' || coalesce(creator_account_id, '') || '|' || currency as mrr_account_key
-    from by_view
-    where mrr > 0
+    {{ mrr_accounts_paying() }}
 ),
 
 firsts as (
@@ -49,6 +40,17 @@ candidate_months as (
     inner join months on months.month = cast(paying.month + interval '1 month' as date)
 ),
 
+missing_months as (
+    select candidate_months.*
+    from candidate_months
+    {%- if is_incremental() %}
+    left join {{ this }} as held
+        on held.month = candidate_months.month
+        and held.mrr_account_key = candidate_months.mrr_account_key
+    where held.month is null
+    {%- endif %}
+),
+
 with_prev as (
     select
         candidate_months.month,
@@ -62,7 +64,7 @@ with_prev as (
         coalesce(prev_paying.mrr, 0) as prev_mrr,
         cast(months.snapshot_at - interval '1 second' as date) as rate_date,
         cast(prev_months.snapshot_at - interval '1 second' as date) as prev_rate_date
-    from candidate_months
+    from missing_months as candidate_months
     inner join months on months.month = candidate_months.month
     inner join firsts on firsts.mrr_account_key = candidate_months.mrr_account_key
     left join months as prev_months

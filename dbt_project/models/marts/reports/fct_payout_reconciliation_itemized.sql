@@ -3,28 +3,28 @@
   settled. An automatic payout sweeps what became available since the previous automatic payout
   of the same account and currency, so a transaction belongs to the first automatic payout created
   at or after its available_on moment. Manual payouts are listed with no items.
+  Incremental by payout (macros/payout_reconciliation.sql): the pre-hook deletes every payout whose
+  rows a full build would change, this select adds the payouts the table does not hold; a day
+  rebuilds its new payouts and the few its changed transactions touch, not the whole history.
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ payout_reconciliation_delete_changed() }}"
+) }}
 with transactions as (
     select * from {{ ref('fct_balance_transactions') }}
 ),
 
 payouts as (
-    select
-        transactions.balance_account,
-        transactions.currency,
-        payouts.payout_id,
-        payouts.is_automatic,
-        payouts.status as payout_status,
-        payouts.arrival_date,
-        transactions.created_at as payout_created_at,
-        -transactions.amount as payout_amount,
-        lag(case when payouts.is_automatic then transactions.created_at end) over (
-            partition by transactions.balance_account, transactions.currency, payouts.is_automatic
-            order by transactions.created_at, payouts.payout_id
-        ) as previous_payout_created_at
-    from transactions
-    inner join {{ ref('stg_stripe__payouts') }} as payouts on payouts.payout_id = transactions.payout_id
-    where transactions.reporting_category = 'payout'
+    {{ payout_reconciliation_payouts() }}
+),
+
+missing_payouts as (
+    select * from payouts
+    {%- if is_incremental() %}
+    where payout_id not in (select payout_id from {{ this }})
+    {%- endif %}
 ),
 
 items as (
@@ -41,13 +41,8 @@ items as (
         transactions.source_id,
         transactions.charge_id,
         transactions.creator_account_id
-    from payouts
-    inner join transactions
-        on transactions.balance_account = payouts.balance_account
-        and transactions.currency = payouts.currency
-        and transactions.reporting_category not in ('payout', 'payout_reversal')
-        and transactions.available_on_at <= payouts.payout_created_at
-        and (payouts.previous_payout_created_at is null or transactions.available_on_at > payouts.previous_payout_created_at)
+    from missing_payouts as payouts
+    inner join transactions on {{ payout_reconciliation_in_window('transactions', 'payouts') }}
     where payouts.is_automatic
 ),
 
@@ -60,7 +55,7 @@ final as (
         payouts.payout_status,
         payouts.payout_created_at,
         payouts.arrival_date,
-        cast(payouts.payout_amount as bigint) as payout_amount,
+        payouts.payout_amount,
         items.balance_transaction_id,
         items.created_at,
         items.available_on_at,
@@ -72,7 +67,7 @@ final as (
         items.source_id,
         items.charge_id,
         items.creator_account_id
-    from payouts
+    from missing_payouts as payouts
     left join items on items.payout_id = payouts.payout_id
 )
 

@@ -8,20 +8,23 @@ checkout loads without a separate step. `make` may still run `dbt parse` ahead o
 (`.venv/bin/dbt parse --project-dir dbt_project --profiles-dir dbt_project`) to keep imports fast.
 """
 
+import importlib.metadata
 import json
 import os
 import shutil
 import sys
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from filelock import FileLock
+from packaging import version
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.settings import PROJECT_ROOT, load_settings
+from pipelines.warehouse.relation_stats import relation_stats
 from pipelines.warehouse.url import parse_warehouse_url
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -136,6 +139,21 @@ class CashbookDbtTranslator(DagsterDbtTranslator):
 DBT_BUILD_ARGS = ("build", "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test")
 
 
+class CashbookDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource without two costs every run paid (2-7 s of CPU on the demo day): it
+    ran `dbt --version` in a subprocess to learn the version of the dbt-core installed beside it,
+    and built a dbt adapter in this process for metadata fetches this project does its own way
+    (`with_table_metadata`). Both are private hooks of dagster-dbt 0.29: tests/dbt/test_table_metadata.py
+    fails if an upgrade renames them."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None
+
+
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = False  # rebuild incremental models (fct_balance_transactions) from scratch
 
@@ -149,19 +167,64 @@ def cashbook_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     """`dbt build` of the selected models: runs them and their tests, one invocation."""
     os.environ.update(dbt_env())
     args = [*DBT_BUILD_ARGS, *(["--full-refresh"] if config.full_refresh else [])]
+    invocation = dbt.cli(args, context=context)
+    events, failure = [], None
     try:
-        yield from (
-            dbt.cli(args, context=context).stream().fetch_row_counts()
-            .fetch_column_metadata(with_column_lineage=False)
-        )
+        # DuckDB lets one process write a file: dbt holds it until it exits, so the tables are
+        # read once the build is over (dagster-dbt waits the same way on DuckDB).
+        for event in invocation.stream():
+            events.append(event)
+    except Exception as exc:  # a failed model or test: the built models still report
+        failure = exc
     finally:
         release_duckdb_adapter()
+    yield from with_table_metadata(events, invocation.manifest, load_settings().warehouse_url)
+    if failure is not None:
+        raise failure
+
+
+def with_table_metadata(events: list, manifest: Mapping[str, Any], url: str) -> list:
+    """Each built table's row count and column schema on its materialization, as dagster-dbt's
+    fetch_row_counts() and fetch_column_metadata() attach them, read in two queries
+    (pipelines.warehouse.relation_stats says why not theirs)."""
+    nodes = manifest["nodes"]
+
+    def node_of(event) -> dict | None:
+        if not isinstance(event, (dg.Output, dg.AssetMaterialization)):
+            return None
+        unique_id = event.metadata.get("unique_id")
+        node = nodes.get(unique_id.text) if unique_id is not None else None
+        if node is None or node["config"].get("materialized") == "view":
+            return None
+        return node
+
+    built = {(node["schema"], node["alias"]) for node in map(node_of, events) if node is not None}
+    stats = relation_stats(url, built)
+    storage_kind = manifest.get("metadata", {}).get("adapter_type")
+    out = []
+    for event in events:
+        node = node_of(event)
+        found = stats.get((node["schema"].lower(), node["alias"].lower())) if node is not None else None
+        if found is None:
+            out.append(event)
+            continue
+        documented = {name.lower(): column for name, column in node.get("columns", {}).items()}
+        schema = dg.TableSchema(columns=[
+            dg.TableColumn(name, data_type, description=documented.get(name.lower(), {}).get("description"))
+            for name, data_type in found.columns])
+        out.append(event.with_metadata({
+            **event.metadata,
+            "dagster/row_count": dg.MetadataValue.int(found.row_count),
+            "dagster/column_schema": dg.MetadataValue.table_schema(schema),
+            **({"dagster/storage_kind": dg.MetadataValue.text(storage_kind)} if storage_kind else {}),
+        }))
+    return out
 
 
 def release_duckdb_adapter() -> None:
-    """Row counts and column metadata are read through dbt-duckdb's adapter in this process, which
-    keeps its DuckDB instance open in a class attribute; any later `duckdb.connect` to the same
-    file in this process (the next asset of an in-process run) would then fail. Close it."""
+    """dagster-dbt builds a dbt-duckdb adapter in this process for each invocation; should anything
+    open it, it keeps its DuckDB instance in a class attribute, and any later `duckdb.connect` to
+    the same file in this process (the next asset of an in-process run) would then fail. Close it."""
     try:
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     except ImportError:  # PostgreSQL-only installs
@@ -175,5 +238,5 @@ def release_duckdb_adapter() -> None:
 
 defs = dg.Definitions(
     assets=[cashbook_dbt_assets],
-    resources={"dbt": DbtCliResource(project_dir=dbt_project())},
+    resources={"dbt": CashbookDbtCliResource(project_dir=dbt_project())},
 )

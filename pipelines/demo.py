@@ -54,6 +54,7 @@ def _tool_output_to(log_path: Path):
 def _prepare_environment(world: Path, running) -> Path:
     """Point every resource at the sandbox and the default DuckDB file, and export the
     sandbox's side files (ECB rates, W-9 profiles) the FX and tax assets read."""
+    from pipelines.dagster_sqlite import ensure_instance_yaml
     from pipelines.sandbox.cli import export_tax_profiles
     from pipelines.sandbox.ecb_export import write_ecb_csv
 
@@ -73,13 +74,10 @@ def _prepare_environment(world: Path, running) -> Path:
     })
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home"))
     os.environ.setdefault("CASHBOOK_OUTPUT_DIR", str(PROJECT_ROOT / "output"))
-    home = Path(os.environ["DAGSTER_HOME"])
-    home.mkdir(parents=True, exist_ok=True)
-    instance_yaml = home / "dagster.yaml"
-    if not instance_yaml.exists():
-        # The embedded default: SQLite storage in this folder. Telemetry off, so a finance tool
-        # phones nowhere and the terminal shows the demo, not Dagster's welcome banner.
-        instance_yaml.write_text("telemetry:\n  enabled: false\n")
+    # The embedded default: SQLite storage in this folder (its event log pooled, see
+    # pipelines.dagster_sqlite). Telemetry off, so a finance tool phones nowhere and the terminal
+    # shows the demo, not Dagster's welcome banner.
+    ensure_instance_yaml(Path(os.environ["DAGSTER_HOME"]))
     return side
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from pipelines.dagster_sqlite import ensure_instance_yaml
+
 from reports.layout import format_money
 from tests.reports_assets.world_warehouse import shared_report_warehouse
 
@@ -59,7 +61,7 @@ def ui(tmp_path_factory, chromium):
     wh = shared_report_warehouse(tmp_path_factory)
     month = wh.query("select max(revenue_month) from marts.fct_revenue_monthly where gross_volume > 0")[0][0]
     home = tmp_path_factory.mktemp("dagster_home")
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    ensure_instance_yaml(home)  # the embedded default: the webserver reads the pooled SQLite event log
     env = {**os.environ, "DAGSTER_HOME": str(home), "WAREHOUSE_URL": f"duckdb:///{wh.path}",
            "CASHBOOK_OUTPUT_DIR": str(tmp_path_factory.mktemp("output")), "CASHBOOK_AUTOMATION": "off",
            "DBT_TARGET_PATH": wh.env["DBT_TARGET_PATH"], "REPORTING_CURRENCY": "USD"}

@@ -10,8 +10,8 @@ Two paths (issue 9: the daily close on the large world in 2 minutes; a full run 
 - full (`full_run`: `pipelines.fraud.run.run_fraud`): fit on all history, score every charge,
   rewrite every table. When there is no stored model, when the test month moved (a new calendar
   month), when the settings changed, or when asked (config `refit: true`).
-- day (`day_run`): the model stored in `finance.fraud_model` scores the charges from the month of
-  the earliest change on (`pipelines.fraud.daily`); the scores and creator months from then on
+- day (`day_run`): the model stored in `finance.fraud_model` scores the charges from the earliest
+  change on (`pipelines.fraud.daily`); those scores and the creator months from that month on
   are replaced, the rules and the platform fraud rate recomputed; the fit's report stays.
 
 Tables: `finance.charge_fraud_scores` (charge_id, score, top_reasons, rule_hits),
@@ -228,7 +228,8 @@ def fraud_scoring(context: dg.AssetExecutionContext, config: FraudConfig, wareho
         reason = daily.needs_refit(stored and stored["fit"], fit_settings,
                                    daily.test_months_of(frames["charges"], config.test_months), config.refit)
         if reason is None:
-            stored |= {name: session.read(sql) for name, sql in STORED_SQL.items()}
+            length = "len" if session.target.kind == "duckdb" else "cardinality"
+            stored |= {name: session.read(sql.format(length=length)) for name, sql in STORED_SQL.items()}
     state = daily.input_state(frames)
     if reason is not None:
         run, fit, day = full_run(url, frames, state, config, fit_settings)
@@ -261,9 +262,10 @@ STORED_TABLES = ("finance.fraud_model", "finance.fraud_inputs", "finance.charge_
                  "finance.creator_risk", "finance.fraud_model_report", "finance.fraud_calibration")
 
 
-STORED_SQL = {
+STORED_SQL = {  # what a day reads of the last run; top_reasons and empty rule_hits are not needed
     "inputs": "SELECT * FROM finance.fraud_inputs",
-    "scores": "SELECT * FROM finance.charge_fraud_scores",
+    "scores": "SELECT charge_id, score FROM finance.charge_fraud_scores",
+    "hits": "SELECT charge_id, rule_hits FROM finance.charge_fraud_scores WHERE {length}(rule_hits) > 0",
     "creator_risk": "SELECT * FROM finance.creator_risk",
     "report": "SELECT metric, value FROM finance.fraud_model_report",
     "calibration": "SELECT * FROM finance.fraud_calibration ORDER BY bin",
@@ -313,42 +315,56 @@ def day_run(url: str, frames: dict, state: pl.DataFrame, stored: dict):
     charges, customers = frames["charges"], frames["customers"]
     disputes, efw = frames["disputes"], frames["early_fraud_warnings"]
     changed = daily.changes(stored["inputs"], state, charges)
-    old_scores, old_risk = stored["scores"], stored["creator_risk"]
+    old_risk = stored["creator_risk"]
     if changed.horizon is None:
-        new_scores, replaced, risk_rows, since = old_scores.head(0), pl.Series("charge_id", [], pl.Utf8), None, None
+        new_scores, replaced, since = None, pl.Series("charge_id", [], pl.Utf8), None
     else:
-        since = daily.month_start(changed.horizon)
+        since = changed.horizon
         new_scores = daily.score_from(model, charges, customers, disputes, efw, since)
         replaced = daily.window_charge_ids(charges, since, changed.keys("charges"))
-        risk_rows = creator_risk_frame(charges, disputes, efw, new_scores, from_month=since.date())
-    scores = pl.concat([old_scores.filter(~pl.col("charge_id").is_in(replaced.implode())),
-                        new_scores.cast(old_scores.schema)])
-    if risk_rows is None:
-        risk = old_risk
+    kept = ~pl.col("charge_id").is_in(replaced.implode())
+    scores = stored["scores"].select(list(SCORE_SCHEMA)).cast(SCORE_SCHEMA).filter(kept)
+    hits = stored["hits"].select(list(HITS_SCHEMA)).cast(HITS_SCHEMA).filter(kept)
+    if new_scores is not None:
+        scores = pl.concat([scores, new_scores.select(list(SCORE_SCHEMA)).cast(SCORE_SCHEMA)])
+        hits = pl.concat([hits, new_scores.filter(pl.col("rule_hits").list.len() > 0)
+                          .select(list(HITS_SCHEMA)).cast(HITS_SCHEMA)])
+    if since is None:
+        risk_rows, risk = None, old_risk
     else:
-        risk = pl.concat([old_risk.filter(pl.col("month") < since.date()),
-                          risk_rows.select(old_risk.columns).cast(old_risk.schema)]
+        from_month = daily.month_start(since).date()
+        risk_rows = creator_risk_frame(charges, disputes, efw,
+                                       daily.scores_from_month(scores, charges, from_month),
+                                       from_month=from_month)
+        risk = pl.concat([old_risk.filter(pl.col("month") < from_month)
+                          .select(risk_rows.columns).cast(risk_rows.schema), risk_rows]
                          ).sort(["creator_account", "month"])
     succeeded = charges.filter(pl.col("status") == "succeeded")["charge_id"]
     labels = fraud_labels(succeeded, disputes, efw)
-    rules = rule_report_from_hits(scores.filter(pl.col("rule_hits").list.len() > 0), succeeded.len(), labels)
+    rules = rule_report_from_hits(hits, succeeded.len(), labels)
     rate = platform_fraud_rate(charges, disputes, efw)
     changed_state = state.join(changed.rows.select("kind", "key").unique(), on=["kind", "key"], how="semi")
     writes = [store.Write("finance.fraud_rules", rules), store.Write("finance.platform_fraud_rate", rate)]
     if since is not None:
         writes += [
             store.Write("finance.charge_fraud_scores", new_scores, key="charge_id", keys=replaced),
-            store.Write("finance.creator_risk", risk_rows.select(old_risk.columns), key="month",
-                        key_from=since.date()),
+            store.Write("finance.creator_risk", risk_rows, key="month",
+                        key_from=from_month),
             store.Write("finance.fraud_inputs", changed_state, key="kind || ':' || key",
                         keys=changed.rows.select(pl.col("kind") + ":" + pl.col("key"))
                         .to_series().unique()),
         ]
     store.write(url, writes)
     report = stored_model.report_from_tables(model, fit, stored["report"], stored["calibration"])
+    # the metadata counts rule hits per score row: the charges without a hit get a null list
+    scores = scores.join(hits, on="charge_id", how="left")
     run = FraudRun(model, report, scores, rules, risk, rate)
-    return run, fit, {"charges_scored_today": _num(new_scores.height),
+    return run, fit, {"charges_scored_today": _num(0 if new_scores is None else new_scores.height),
                       "rescored_from": dg.MetadataValue.text(str(since) if since else "nothing changed")}
+
+
+SCORE_SCHEMA = {"charge_id": pl.Utf8, "score": pl.Float64}
+HITS_SCHEMA = {"charge_id": pl.Utf8, "rule_hits": pl.List(pl.Utf8)}
 
 
 def creator_risk_frame(charges, disputes, efw, scores, from_month=None) -> pl.DataFrame:
@@ -376,9 +392,9 @@ def fraud_scores_valid(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 @dg.asset_check(asset=CREATOR_RISK, blocking=True,
                 description="One row per creator and month; status is ok, watch or hold; rates in [0, 1].")
 def creator_risk_valid(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = read_frame(warehouse.resolved_url(),
-                       "SELECT creator_account, month, status, dispute_rate, fraud_rate, score_p95 "
-                       "FROM finance.creator_risk")
+    with store.Session(warehouse.resolved_url()) as session:  # Arrow on DuckDB: 0.15 s less on large
+        frame = session.read("SELECT creator_account, month, status, dispute_rate, fraud_rate, score_p95 "
+                             "FROM finance.creator_risk")
     duplicates = frame.height - frame.select("creator_account", "month").unique().height
     bad_status = int((~frame["status"].is_in(list(STATUSES))).sum()) if frame.height else 0
     bad_rates = frame.filter((pl.col("dispute_rate") < 0) | (pl.col("fraud_rate") < 0)

@@ -37,11 +37,14 @@ from pipelines.fraud.schemas import (
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
-# The longest look-back of any windowed feature (the customer's 90-day median) plus a day: a
-# charge's windowed features read nothing older than this, so scoring the charges from a time on
-# needs only this much history before it (`since`). Prior disputes and warnings are all-time:
-# they are located on the full charge list, never the window.
-CONTEXT = timedelta(days=91)
+# How far back each windowed feature reads, plus a day of margin: scoring the charges from a time
+# on (`since`) needs, before it, the customers' charges of CUSTOMER_CONTEXT (90-day median), the
+# creators' of CREATOR_CONTEXT (30-day median) and every charge of the day before (the hour and day
+# velocities and failed attempts, keyed by customer, card or IP). Prior disputes and warnings are
+# all-time: they are located on the full charge list, never the window.
+CUSTOMER_CONTEXT = timedelta(days=91)
+CREATOR_CONTEXT = timedelta(days=31)
+VELOCITY_CONTEXT = timedelta(days=2)
 VELOCITY_KEYS = {"customer": "customer_id", "card": "card_fingerprint", "ip": "ip_address"}
 FEATURE_COLUMNS = (
     "customer_charges_1h", "customer_charges_1d", "card_charges_1h", "card_charges_1d",
@@ -122,8 +125,9 @@ def charge_features(charges: pl.DataFrame, customers: pl.DataFrame | None = None
     `status` and the FEATURE_COLUMNS, in the input order.
 
     With `since` (naive UTC), only the charges created at or after it, each with exactly the
-    features a run over all charges gives it: the windows read the CONTEXT before `since`, the
-    prior disputes and warnings are located on every charge. This is what makes a day cheap."""
+    features a run over all charges gives it: the windows read only the charges `_context` keeps
+    before `since`, the prior disputes and warnings are located on every charge. This is what
+    makes a day cheap."""
     ch = conform(charges, CHARGE_COLUMNS, "charges", OPTIONAL_CHARGE_COLUMNS)
     if ch["charge_id"].is_duplicated().any():
         raise ValueError("charges: charge_id must be unique")
@@ -131,12 +135,11 @@ def charge_features(charges: pl.DataFrame, customers: pl.DataFrame | None = None
     di = conform(disputes, DISPUTE_COLUMNS, "disputes")
     ef = conform(early_fraud_warnings, EFW_COLUMNS, "early_fraud_warnings")
     owners = ch.select("charge_id", "customer_id", "card_fingerprint")
+    by_creator = None
     if since is not None:
-        ch = ch.filter(pl.col("created_at") >= since - CONTEXT)
+        ch, by_creator = _context(ch, since)
 
-    ch = ch.with_row_index("_row")
-    order = ch.sort(["created_at", "charge_id"]).with_row_index("seq").select("_row", "seq")
-    ch = ch.join(order, on="_row").sort("_row")
+    ch = _ordered(ch)
 
     out = ch.select("_row", "charge_id", "created_at", "creator_account", "amount", "currency", "status")
     for name, key in VELOCITY_KEYS.items():
@@ -150,7 +153,13 @@ def charge_features(charges: pl.DataFrame, customers: pl.DataFrame | None = None
         _mismatch("ip_country", "billing_country").alias("ip_billing_country_mismatch"),
     ))
     cust_median = _trailing_median(ch, "customer_id", "90d")
-    creator_median = _trailing_median(ch, "creator_account", "30d")
+    if by_creator is None:
+        creator_median = _trailing_median(ch, "creator_account", "30d")
+    else:
+        by_creator = _ordered(by_creator)
+        medians = by_creator.select("charge_id", _trailing_median(by_creator, "creator_account", "30d"))
+        creator_median = ch.select("charge_id").join(medians, on="charge_id", how="left",
+                                                     maintain_order="left")["_median"]
     out = out.with_columns(
         _ratio(ch["amount"], cust_median).alias("amount_to_customer_median"),
         _ratio(ch["amount"], creator_median).alias("amount_to_creator_median"),
@@ -179,6 +188,29 @@ def charge_features(charges: pl.DataFrame, customers: pl.DataFrame | None = None
         [pl.col(c).cast(pl.Float64 if c.startswith(("amount_to", "customer_age")) else pl.Int64)
          for c in FEATURE_COLUMNS])
     return out if since is None else out.filter(pl.col("created_at") >= since)
+
+
+def _ordered(ch: pl.DataFrame) -> pl.DataFrame:
+    """`_row` (input order) and `seq` (time order, ties by charge id) on each charge."""
+    ch = ch.with_row_index("_row")
+    order = ch.sort(["created_at", "charge_id"]).with_row_index("seq").select("_row", "seq")
+    return ch.join(order, on="_row").sort("_row")
+
+
+def _context(ch: pl.DataFrame, since: datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The charges from `since` on with the earlier ones their features read (see the contexts
+    above), and apart, for the creators' medians only, those with their creators' last month.
+    Every feature of a charge from `since` is then what it is among all charges: each counts, or
+    takes the median of, charges sharing one of its keys inside its window, and every such charge
+    is kept; extra rows only ever add to both sides of a count's difference."""
+    at = pl.col("created_at")
+    window = ch.filter(at >= since)
+    customers = window["customer_id"].drop_nulls().unique().implode()
+    creators = window["creator_account"].drop_nulls().unique().implode()
+    main = ch.filter((at >= since - VELOCITY_CONTEXT)
+                     | ((at >= since - CUSTOMER_CONTEXT) & pl.col("customer_id").is_in(customers)))
+    by_creator = ch.filter((at >= since - CREATOR_CONTEXT) & pl.col("creator_account").is_in(creators))
+    return main, by_creator
 
 
 def _ratio(amount: pl.Series, median: pl.Series) -> pl.Series:

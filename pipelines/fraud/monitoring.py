@@ -20,7 +20,7 @@ the counts are too small for the programme; else 'ok'.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import numpy as np
@@ -143,6 +143,10 @@ def creator_risk(charges: pl.DataFrame, disputes: pl.DataFrame | None,
         "creator_account", _month("created_at"), pl.col("card_network").str.to_lowercase().alias("network"))
     di_m = di.join(owners, on="charge_id", how="inner").with_columns(_month("created_at"))
     ef_m = ef.join(owners, on="charge_id", how="inner").with_columns(_month("created_at"))
+    if from_month is not None:  # only what the months from `from_month` count (and its month before)
+        settled = settled.filter(pl.col("month") >= _prev_month(from_month))
+        di_m, ef_m = (f.filter(pl.col("month") >= from_month) for f in (di_m, ef_m))
+        ch = ch.filter(pl.col("created_at") >= datetime(from_month.year, from_month.month, 1))
     fraud_events = pl.concat([
         di_m.filter(pl.col("reason").is_in(sorted(fraud_reasons))).select("charge_id", "creator_account", "month"),
         ef_m.select("charge_id", "creator_account", "month"),
@@ -234,8 +238,8 @@ def platform_fraud_rate(charges: pl.DataFrame, disputes: pl.DataFrame | None,
     fraud = pl.concat([
         di.filter(pl.col("reason").is_in(sorted(fraud_reasons))).select("charge_id", _month("created_at")),
         ef.select("charge_id", _month("created_at")),
-    ]).filter(pl.col("charge_id").is_in(ch["charge_id"].implode())).unique().group_by("month").agg(
-        pl.len().alias("fraud"))
+    ]).join(ch.select("charge_id"), on="charge_id", how="semi").unique().group_by("month").agg(
+        pl.len().alias("fraud"))  # a semi join: `is_in` hashed all the charge ids (4x slower)
     frame = settled.join(fraud, on="month", how="full", coalesce=True).with_columns(
         pl.col("charges").fill_null(0).cast(pl.Int64), pl.col("fraud").fill_null(0).cast(pl.Int64)
     ).sort("month")

@@ -323,8 +323,8 @@ def _materialize_fraud(path, refit=False):
 
 
 def test_a_day_reuses_the_stored_model_and_scores_only_what_changed(materialized, world, tmp_path):
-    """On a copy: the day after the full run reuses the model, scores only the new charge's month
-    and writes what a full rescore with that model writes; `refit: true` fits again."""
+    """On a copy: the day after the full run reuses the model, scores only the charges from the
+    new one on and writes what a full rescore with that model writes; `refit: true` fits again."""
     _, wh, _ = world
     metadata, _, _ = materialized
     meta = metadata[("finance", "fraud_model_report")]
@@ -344,12 +344,12 @@ def test_a_day_reuses_the_stored_model_and_scores_only_what_changed(materialized
             SELECT * REPLACE ('ch_day_1' AS charge_id, TIMESTAMP '2026-10-31 23:50' AS created_at)
             FROM intermediate.int_fraud__charge_signals WHERE status = 'succeeded'
             ORDER BY created_at DESC LIMIT 1""")
-        october = conn.execute("SELECT count(*) FROM intermediate.int_fraud__charge_signals WHERE "
-                               "status = 'succeeded' AND created_at >= DATE '2026-10-01'").fetchone()[0]
+        later = conn.execute("SELECT count(*) FROM intermediate.int_fraud__charge_signals WHERE "
+                             "status = 'succeeded' AND created_at >= TIMESTAMP '2026-10-31 23:50'").fetchone()[0]
     day = _materialize_fraud(path)
     scores_meta = day[("finance", "charge_fraud_scores")]
-    assert scores_meta["model"] == "reused" and scores_meta["charges_scored_today"] == october
-    assert scores_meta["rescored_from"] == "2026-10-01 00:00:00"
+    assert scores_meta["model"] == "reused" and scores_meta["charges_scored_today"] == later >= 1
+    assert scores_meta["rescored_from"] == "2026-10-31 23:50:00"
     assert scores_meta["rows"] == len(before["charge_fraud_scores"]) + 1
     after_day = _fraud_tables(path)
     assert after_day["fraud_model"] == before["fraud_model"]

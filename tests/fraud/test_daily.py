@@ -59,7 +59,8 @@ def a_day(frames):
 def test_features_from_a_time_equal_those_of_a_full_run():
     charges, customers, efws = world()
     full = charge_features(charges, customers, None, efws)
-    for since in (datetime(2026, 2, 14, 6), datetime(2026, 3, 1), datetime(2026, 4, 29)):
+    for since in (datetime(2026, 2, 14, 6, 3, 7), datetime(2026, 3, 1), datetime(2026, 4, 29),
+                  datetime(2026, 4, 30, 12)):
         window = charge_features(charges, customers, None, efws, since=since)
         assert window.height == full.filter(pl.col("created_at") >= since).height > 0
         assert_frame_equal(window, full.filter(pl.col("created_at") >= since), check_exact=True)
@@ -72,14 +73,21 @@ def test_a_day_rescored_with_the_stored_model_equals_a_full_rescore(yesterday):
     # the customer whose sign-up moved has charges from January: everything from then on
     first_of_cus_3 = frames["charges"].filter(pl.col("customer_id") == "cus_3")["created_at"].min()
     assert changed.horizon == first_of_cus_3
-    since = daily.month_start(changed.horizon)
     args = (today["charges"], today["customers"], None, today["early_fraud_warnings"])
-    new = daily.score_from(run.model, *args, since=since)
-    replaced = daily.window_charge_ids(today["charges"], since, changed.keys("charges"))
-    merged = pl.concat([run.charge_fraud_scores.filter(~pl.col("charge_id").is_in(replaced.implode())), new])
     expected = full_rescore(run.model, today["charges"], today["customers"], today["early_fraud_warnings"])
-    assert merged.height == expected.height == today["charges"].filter(pl.col("status") == "succeeded").height
-    assert_frame_equal(merged.sort("charge_id"), expected.sort("charge_id"), check_exact=True)
+    assert expected.height == today["charges"].filter(pl.col("status") == "succeeded").height
+    full_risk = creator_risk(today["charges"], None, today["early_fraud_warnings"], expected)
+    for since in (changed.horizon, daily.month_start(changed.horizon)):
+        new = daily.score_from(run.model, *args, since=since)
+        replaced = daily.window_charge_ids(today["charges"], since, changed.keys("charges"))
+        merged = pl.concat([run.charge_fraud_scores.filter(~pl.col("charge_id").is_in(replaced.implode())),
+                            new])
+        assert_frame_equal(merged.sort("charge_id"), expected.sort("charge_id"), check_exact=True)
+        # the creator months from the horizon's month on, from the merged scores
+        month = daily.month_start(since).date()
+        risk = creator_risk(today["charges"], None, today["early_fraud_warnings"],
+                            daily.scores_from_month(merged, today["charges"], month), from_month=month)
+        assert_frame_equal(risk, full_risk.filter(pl.col("month") >= month), check_exact=True)
 
 
 def test_only_the_days_charges_when_only_new_charges_came(yesterday):
@@ -92,12 +100,11 @@ def test_only_the_days_charges_when_only_new_charges_came(yesterday):
     assert changed.horizon == datetime(2026, 4, 30, 23, 0)  # the burst's first charge
     assert sorted(changed.keys("charges").to_list()) == [f"ch_new{k}" for k in range(4)]
     assert changed.keys("customers").to_list() == ["cus_new"]
-    since = daily.month_start(changed.horizon)
     new = daily.score_from(run.model, today["charges"], today["customers"], None,
-                           today["early_fraud_warnings"], since=since)
-    april = today["charges"].filter((pl.col("created_at") >= datetime(2026, 4, 1))
-                                    & (pl.col("status") == "succeeded"))
-    assert sorted(new["charge_id"].to_list()) == sorted(april["charge_id"].to_list())
+                           today["early_fraud_warnings"], since=changed.horizon)
+    late = today["charges"].filter((pl.col("created_at") >= changed.horizon) & (pl.col("status") == "succeeded"))
+    assert sorted(new["charge_id"].to_list()) == sorted(late["charge_id"].to_list())
+    assert 4 <= new.height < 10 and {"ch_new2", "ch_new3"} <= set(new["charge_id"])
     burst = new.filter(pl.col("charge_id").is_in(["ch_new2", "ch_new3"]))
     assert "prior_fraud_history" in burst["rule_hits"][0].to_list()
     expected = full_rescore(run.model, today["charges"], today["customers"], today["early_fraud_warnings"])

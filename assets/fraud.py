@@ -8,8 +8,9 @@ flags, and whether the model was refitted or reused and on which months).
 
 Two paths (issue 9: the daily close on the large world in 2 minutes; a full run is 25 s there):
 - full (`full_run`: `pipelines.fraud.run.run_fraud`): fit on all history, score every charge,
-  rewrite every table. When there is no stored model, when the test month moved (a new calendar
-  month), when the settings changed, or when asked (config `refit: true`).
+  rewrite every table. When there is no stored model, when the test months moved (the test set
+  is the latest complete calendar months: on the first day of a new month), when the settings
+  changed, or when asked (config `refit: true`).
 - day (`day_run`): the model stored in `finance.fraud_model` scores the charges from the earliest
   change on (`pipelines.fraud.daily`); those scores and the creator months from that month on
   are replaced, the rules and the platform fraud rate recomputed; the fit's report stays.
@@ -74,11 +75,14 @@ EFW_SQL = ("SELECT charge_id, created_at FROM staging.stg_stripe__early_fraud_wa
 
 class FraudConfig(dg.Config):
     seed: int = 0
-    test_months: int = 1  # the latest calendar months of charges are the test set
+    # the latest complete calendar months of charges are the test set (the current month, still
+    # partial, is scored but neither trained nor tested on; every month before the test set
+    # trains); with too few complete months, the latest months, partial one included
+    test_months: int = 1
     review_threshold: float = REVIEW_THRESHOLD
     negatives_per_positive: int = 0  # 0 = fit on every charge; else down-sample legitimate ones
     # fit the model again even though its training window has not moved (a new calendar month
-    # of charges, or other settings above, refit it on their own)
+    # of charges completing the month before, or other settings above, refit it on their own)
     refit: bool = False
 
 

@@ -14,8 +14,10 @@ horizon on, scored with the stored model, get exactly the scores a full rescore 
 (`score_from`; `tests/fraud/test_daily.py` proves it); the creator months from the horizon's month
 on are redone from those scores and the stored ones of the month's earlier charges.
 
-The model is refitted only when its training window moved (a new calendar month makes the test
-set), when its settings changed, or when asked (`needs_refit`).
+The model is refitted only when its training window moved (`test_months_of`: the test set is
+the latest complete calendar months, so on the first day a new month begins the month before
+becomes a test month), when its settings changed, or when asked (`needs_refit`). Every other day
+of a month reuses it, and its report describes whole months.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from datetime import date, datetime
 import polars as pl
 
 from pipelines.fraud.features import charge_features
-from pipelines.fraud.model import FraudModel, charge_fraud_scores
+from pipelines.fraud.model import FraudModel, charge_fraud_scores, split_months
 from pipelines.fraud.rules import rule_hits
 from pipelines.fraud.schemas import (
     CHARGE_COLUMNS,
@@ -96,12 +98,14 @@ def month_start(at: datetime) -> datetime:
 
 
 def test_months_of(charges: pl.DataFrame, test_months: int) -> list[date]:
-    """The calendar months the model's test set would be made of today (see model.split_by_month):
-    the latest `test_months` months of succeeded charges."""
+    """The calendar months the model's test set would be made of today: the latest `test_months`
+    complete months of succeeded charges (the months the model trains and tests on, so complete
+    means before the month of the latest succeeded charge), with `model.split_months`' fallback
+    for a tiny history. It moves on the first day a new month begins."""
     ch = conform(charges, CHARGE_COLUMNS, "charges", OPTIONAL_CHARGE_COLUMNS)
     months = (ch.filter(pl.col("status") == "succeeded")["created_at"]
-              .dt.truncate("1mo").dt.date().unique().sort().to_list())
-    return months[-test_months:]
+              .dt.truncate("1mo").dt.date().unique().to_list())
+    return split_months(months, test_months)[1]
 
 
 def needs_refit(stored_settings: dict | None, settings: dict, test_months: list[date],

@@ -9,14 +9,17 @@
 - Negatives may be down-sampled (`negatives_per_positive`) with a seeded generator; the
   intercept is then corrected by log(kept share of negatives) so scores stay calibrated
   probabilities. Same data + same seed -> the same coefficients.
-- Train on older months, test on the latest (`split_by_month`); recent labels are incomplete
-  (disputes arrive weeks later), which the report's positives count makes visible.
+- Test on the latest complete calendar months, train on every month before them
+  (`split_months`); the current month, still partial, is scored but neither trained nor tested
+  on, so the report always describes whole months. Recent labels are incomplete (disputes arrive
+  weeks later), which the report's positives count makes visible.
 """
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import polars as pl
@@ -136,30 +139,51 @@ def fit(frame: pl.DataFrame, labels: Sequence[int], *, features: Sequence[str] =
     return FraudModel(tuple(features), means, deviations, params)
 
 
-def split_by_month(frame: pl.DataFrame, test_months: int = 1) -> tuple[pl.Series, list, list]:
-    """Boolean mask of test rows (the latest `test_months` calendar months of `created_at`)."""
+def split_months(months: Sequence[date], test_months: int = 1) -> tuple[list[date], list[date]]:
+    """(train months, test months) of the calendar months charges were created in.
+
+    A month is complete when a charge of a later month exists: the month of the latest charge is
+    the current one, still filling, and is neither trained nor tested on (a test month cut short,
+    say the 30 minutes of a refit on the 1st, would report an AUC on a handful of charges, maybe
+    none fraudulent, and that report stands until the next refit). The test set is the latest
+    `test_months` complete months, the training set every month before them.
+
+    Fallback for a tiny history (fewer than `test_months` + 1 complete months, so no training
+    month would be left): the latest `test_months` months, the partial one included, are tested
+    on and every older month trains, as before complete months were asked for. Fewer months than
+    `test_months` + 1 in all is an error."""
+    months = sorted(set(months))
+    complete = months[:-1]
+    if len(complete) > test_months:
+        return complete[:-test_months], complete[-test_months:]
+    if len(months) > test_months:
+        return months[:-test_months], months[-test_months:]
+    raise ValueError(f"fraud model: {len(months)} months of charges; need more than {test_months}")
+
+
+def split_by_month(frame: pl.DataFrame, test_months: int = 1) -> tuple[pl.Series, pl.Series, list, list]:
+    """Boolean masks of the training and test rows of `frame` by the calendar month of
+    `created_at` (`split_months`; rows of the current month are in neither), then the months."""
     month = frame["created_at"].dt.truncate("1mo").dt.date()
-    months = sorted(month.unique().to_list())
-    if len(months) <= test_months:
-        raise ValueError(f"fraud model: {len(months)} months of charges; need more than {test_months}")
-    test = months[-test_months:]
-    return month.is_in(test), months[:-test_months], test
+    train, test = split_months(month.unique().to_list(), test_months)
+    return month.is_in(train), month.is_in(test), train, test
 
 
 def train_and_evaluate(frame: pl.DataFrame, labels: Sequence[int], *, test_months: int = 1,
                        threshold: float = REVIEW_THRESHOLD, seed: int = 0,
                        negatives_per_positive: int | None = None) -> tuple[FraudModel, ModelReport]:
-    """Train on the older months, measure on the latest ones."""
+    """Train on the months before the test months, measure on the latest `test_months` complete
+    months (`split_months`: the current, partial month is in neither)."""
     y = np.asarray(labels, dtype=int)
-    is_test, train_months, test_month_list = split_by_month(frame, test_months)
-    mask = is_test.to_numpy()
-    model = fit(frame.filter(~is_test), y[~mask], seed=seed,
+    is_train, is_test, train_months, test_month_list = split_by_month(frame, test_months)
+    train, mask = is_train.to_numpy(), is_test.to_numpy()
+    model = fit(frame.filter(is_train), y[train], seed=seed,
                 negatives_per_positive=negatives_per_positive)
     scores = model.score(frame.filter(is_test))
     report = ModelReport(
         train_months=train_months, test_months=test_month_list,
-        n_train=int((~mask).sum()), n_test=int(mask.sum()),
-        positives_train=int(y[~mask].sum()), positives_test=int(y[mask].sum()),
+        n_train=int(train.sum()), n_test=int(mask.sum()),
+        positives_train=int(y[train].sum()), positives_test=int(y[mask].sum()),
         auc=auc(y[mask], scores), review=at_threshold(y[mask], scores, threshold),
         calibration=calibration_table(y[mask], scores), coefficients=model.coefficients(),
     )

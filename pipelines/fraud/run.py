@@ -1,5 +1,6 @@
-"""One call for the fraud assets: features, labels, model with its test-month report, scores,
-rules, creator risk and the platform fraud rate, all from the input frames in `schemas`.
+"""One call for the fraud assets: features, labels, model with its test-month report (the latest
+complete months, `model.split_months`), scores, rules, creator risk and the platform fraud rate,
+all from the input frames in `schemas`.
 
 Only succeeded charges are scored and labelled (a failed charge moves no money and cannot be
 disputed); failed ones still feed the velocity and failed-attempt features.

@@ -228,20 +228,25 @@ def test_one_score_per_succeeded_charge(materialized, world):
 
 def test_model_report_matches_labels_recomputed_from_the_world(materialized, world):
     """AUC on the test month recomputed pairwise from the written scores and the world's disputes
-    and early fraud warnings, independently of the library's rank formula."""
+    and early fraud warnings, independently of the library's rank formula. The test month is the
+    latest complete one (September: the latest charge is in October, the current month, whose
+    charges are scored but neither trained nor tested on); every month before it trains."""
     world_path, wh, _ = world
     metadata, _, _ = materialized
     meta = metadata[("finance", "fraud_model_report")]
     positives = _labels(world_path)
     created = {c["id"]: c["created"] for c in _world_objects(world_path, "charge") if c["status"] == "succeeded"}
-    test_month = max(_month(t) for t in created.values())
+    current = max(_month(t) for t in created.values())
+    test_month = max(_month(t) for t in created.values() if _month(t) < current)
+    assert (str(current), str(test_month)) == ("2026-10-01", "2026-09-01")
     assert meta["test_months"] == [str(test_month)]
     scores = {cid: s for cid, s in _q(wh, "SELECT charge_id, score FROM finance.charge_fraud_scores")}
     test = [(scores[cid], cid in positives) for cid, t in created.items() if _month(t) == test_month]
     pos = [s for s, y in test if y]
     neg = [s for s, y in test if not y]
     assert meta["n_test"] == len(test) and meta["positives_test"] == len(pos)
-    assert meta["n_train"] == len(created) - len(test)
+    assert meta["n_train"] == sum(_month(t) < test_month for t in created.values())
+    assert meta["positives_train"] == sum(_month(t) < test_month for cid, t in created.items() if cid in positives)
     wins = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p in pos for n in neg)
     assert meta["auc_test"] == pytest.approx(wins / (len(pos) * len(neg)), abs=1e-6)
     flagged = [(s, y) for s, y in test if s >= 0.5]
@@ -324,12 +329,15 @@ def _materialize_fraud(path, refit=False):
 
 def test_a_day_reuses_the_stored_model_and_scores_only_what_changed(materialized, world, tmp_path):
     """On a copy: the day after the full run reuses the model, scores only the charges from the
-    new one on and writes what a full rescore with that model writes; `refit: true` fits again."""
-    _, wh, _ = world
+    new one on and writes what a full rescore with that model writes; `refit: true` fits again on
+    the same months; the first charge of November refits on its own, testing on all October."""
+    world_path, wh, _ = world
     metadata, _, _ = materialized
     meta = metadata[("finance", "fraud_model_report")]
     assert meta["model"] == "refitted" and meta["refit_reason"] == "no stored model"
-    assert meta["model_test_months"] == ["2026-10-01"] and len(meta["model_train_months"]) == 5
+    # May to October: October holds the latest charge, September is the test month
+    assert meta["model_test_months"] == ["2026-09-01"] and meta["model_train_months"] == [
+        "2026-05-01", "2026-06-01", "2026-07-01", "2026-08-01"]
     path = tmp_path / "day.duckdb"
     path.write_bytes(Path(wh.path).read_bytes())
     before = _fraud_tables(path)
@@ -366,5 +374,28 @@ def test_a_day_reuses_the_stored_model_and_scores_only_what_changed(materialized
 
     refit = _materialize_fraud(path, refit=True)[("finance", "fraud_model_report")]
     assert refit["model"] == "refitted" and refit["refit_reason"] == "asked (refit: true)"
-    assert refit["n_train"] == meta["n_train"] and refit["n_test"] == meta["n_test"] + 1
+    # the day's charge is in October, the current month: neither trained nor tested on
+    assert refit["n_train"] == meta["n_train"] and refit["n_test"] == meta["n_test"]
+    assert refit["auc_test"] == meta["auc_test"] and refit["model_test_months"] == ["2026-09-01"]
     assert _fraud_tables(path)["fraud_model"] != before["fraud_model"]  # fitted_at at least
+
+    # the first charge of November: October is complete and becomes the test month, September trains
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("""INSERT INTO intermediate.int_fraud__charge_signals
+            SELECT * REPLACE ('ch_day_2' AS charge_id, TIMESTAMP '2026-11-01 00:05' AS created_at)
+            FROM intermediate.int_fraud__charge_signals WHERE charge_id = 'ch_day_1'""")
+    october = sum(_month(c["created"]) == date(2026, 10, 1) for c in _world_objects(world_path, "charge")
+                  if c["status"] == "succeeded") + 1  # ch_day_1
+    new_month = _materialize_fraud(path)[("finance", "fraud_model_report")]
+    assert new_month["model"] == "refitted" and new_month["refit_reason"] == "new test month"
+    assert new_month["model_test_months"] == ["2026-10-01"] and len(new_month["model_train_months"]) == 5
+    assert new_month["n_test"] == october and new_month["n_train"] == meta["n_train"] + meta["n_test"]
+    assert new_month["charges_scored_today"] == meta["n_train"] + meta["n_test"] + october + 1
+    # and the next charge of November reuses that model
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("""INSERT INTO intermediate.int_fraud__charge_signals
+            SELECT * REPLACE ('ch_day_3' AS charge_id, TIMESTAMP '2026-11-01 09:00' AS created_at)
+            FROM intermediate.int_fraud__charge_signals WHERE charge_id = 'ch_day_1'""")
+    next_day = _materialize_fraud(path)[("finance", "fraud_model_report")]
+    assert next_day["model"] == "reused" and next_day["model_fitted_at"] == new_month["model_fitted_at"]
+    assert next_day["auc_test"] == new_month["auc_test"] and next_day["n_test"] == october

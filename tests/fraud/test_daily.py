@@ -165,8 +165,8 @@ def test_the_stored_model_scores_to_the_bit(yesterday):
     assert rows.height == len(FEATURE_COLUMNS) + 1 and rows["term"][0] == "intercept"
     model, stored = stored_model.model_from_rows(rows)
     assert stored_model.same_model(model, run.model)
-    assert stored["test_months"] == ["2026-04-01"]
-    assert stored["train_months"] == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
+    assert stored["test_months"] == ["2026-03-01"]  # April, the month of the latest charge, is partial
+    assert stored["train_months"] == [date(2026, 1, 1), date(2026, 2, 1)]
     features = charge_features(frames["charges"], frames["customers"], None, frames["early_fraud_warnings"])
     assert np.array_equal(model.score(features), run.model.score(features))
 
@@ -174,9 +174,9 @@ def test_the_stored_model_scores_to_the_bit(yesterday):
 def test_refit_when_the_window_moves_the_settings_change_or_asked(yesterday):
     frames, _ = yesterday
     fit = stored_model.settings(0, 1, None, 0.5, FEATURE_COLUMNS)
-    stored = fit | {"test_months": ["2026-04-01"]}
+    stored = fit | {"test_months": ["2026-03-01"]}
     months = daily.test_months_of(frames["charges"], 1)
-    assert months == [date(2026, 4, 1)]
+    assert months == [date(2026, 3, 1)]
     assert daily.needs_refit(stored, fit, months, asked=False) is None
     assert daily.needs_refit(stored, fit, months, asked=True) == "asked (refit: true)"
     assert daily.needs_refit(None, fit, months, asked=False) == "no stored model"
@@ -184,4 +184,54 @@ def test_refit_when_the_window_moves_the_settings_change_or_asked(yesterday):
     may = pl.DataFrame([{**frames["charges"].row(0, named=True), "charge_id": "ch_may",
                          "created_at": datetime(2026, 5, 1, 0, 5)}], schema=frames["charges"].schema)
     months = daily.test_months_of(pl.concat([frames["charges"], may]), 1)
+    assert months == [date(2026, 4, 1)]
     assert daily.needs_refit(stored, fit, months, asked=False) == "new test month"
+
+
+def one_charge(template: dict, charge_id: str, at: datetime, status: str = "succeeded") -> dict:
+    return {**template, "charge_id": charge_id, "created_at": at, "status": status}
+
+
+def test_last_day_of_a_month_reuses_the_model_the_first_of_the_next_refits(yesterday):
+    """On plain charges: succeeded ones on 10 January, 10 February and 10 March; March is partial
+    while it holds the latest charge, so February is the test month until April begins."""
+    template = yesterday[0]["charges"].row(0, named=True)
+    schema = yesterday[0]["charges"].schema
+    base = [one_charge(template, f"ch_{m}", datetime(2026, m, 10)) for m in (1, 2, 3)]
+
+    def months(*extra):
+        return daily.test_months_of(pl.DataFrame(base + list(extra), schema=schema), 1)
+
+    fit = stored_model.settings(0, 1, None, 0.5, FEATURE_COLUMNS)
+    stored = fit | {"test_months": ["2026-02-01"]}
+    assert months() == [date(2026, 2, 1)]
+    last_day = one_charge(template, "ch_last", datetime(2026, 3, 31, 23, 59, 59))
+    assert months(last_day) == [date(2026, 2, 1)]
+    assert daily.needs_refit(stored, fit, months(last_day), asked=False) is None  # reuse
+    first_day = one_charge(template, "ch_first", datetime(2026, 4, 1, 0, 0))
+    assert months(last_day, first_day) == [date(2026, 3, 1)]
+    assert daily.needs_refit(stored, fit, months(last_day, first_day), asked=False) == "new test month"
+    # only succeeded charges are trained and tested on: a failed one on the 1st moves nothing yet
+    failed = one_charge(template, "ch_failed", datetime(2026, 4, 1, 0, 0), status="failed")
+    assert months(last_day, failed) == [date(2026, 2, 1)]
+    # two months only: the fallback tests on the latest, partial one (as model.split_months)
+    assert daily.test_months_of(pl.DataFrame(base[:2], schema=schema), 1) == [date(2026, 2, 1)]
+    assert daily.test_months_of(pl.DataFrame(base, schema=schema), 2) == [date(2026, 2, 1), date(2026, 3, 1)]
+
+
+def test_a_refit_on_the_first_of_a_month_tests_on_the_whole_month_before(yesterday):
+    """The flaw fixed: a refit at 00:05 on 1 May tested on that one charge (AUC n/a) and the report
+    stood all May. Now it tests on the 550 succeeded charges of April, 12 of them fraud, and trains
+    on January to March (635 + 594 + 535); the May charge is scored only."""
+    frames, run = yesterday
+    may = pl.DataFrame([one_charge(frames["charges"].row(0, named=True), "ch_may", datetime(2026, 5, 1, 0, 5))],
+                       schema=frames["charges"].schema)
+    charges = pl.concat([frames["charges"], may])
+    refit = run_fraud(charges, frames["customers"], None, frames["early_fraud_warnings"], seed=2)
+    report = refit.report
+    assert report.test_months == [date(2026, 4, 1)]
+    assert report.train_months == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
+    assert (report.n_train, report.n_test) == (635 + 594 + 535, 550)
+    assert (report.positives_train, report.positives_test) == (19 + 15 + 14, 12) and report.auc is not None
+    assert "ch_may" in refit.charge_fraud_scores["charge_id"].to_list()
+    assert refit.charge_fraud_scores.height == run.charge_fraud_scores.height + 1

@@ -9,16 +9,17 @@ with source as (
     where not is_deleted{{ stripe_changed_since() }}
 ),
 
+-- json_unnest_from, not a json_each lateral: DuckDB deduplicates the payloads a lateral joins on,
+-- and on the large world that hash of every subscription's payload ran out of a 1 GB limit.
 items as (
     select
-        sub.id as subscription_id,
-        sub.account as account_id,
-        sub.payload as subscription_payload,
-        item.value as item,
-        item.ordinal as item_ordinal,
-        sub.synced_at
-    from source as sub
-    cross join {{ json_each('sub.payload', 'items.data', 'item') }}
+        id as subscription_id,
+        account as account_id,
+        payload as subscription_payload,
+        item,
+        item_ordinal,
+        synced_at
+    from {{ json_unnest_from('source', 'payload', 'items.data', 'item') }}
 ),
 
 renamed as (

@@ -39,28 +39,39 @@
                 {{ month_start("(select max(rate_date) from " ~ ref('int_fx__daily_rates') ~ ") - interval '7 days'") }}
             )
        )
-       or mrr_account_key in (
-            select mrr_account_key from (
-                select mrr_account_key, min(month) as first_paid_month
-                from ({{ mrr_accounts_paying() }}) as paying
-                group by mrr_account_key
-                except
-                select distinct mrr_account_key, first_paid_month from {{ this }}
-            ) as changed_firsts
-       )
        or mrr_account_key || '@' || cast(month as varchar) in (
-            with changed as (
-                select month, mrr_account_key, mrr from ({{ mrr_accounts_paying() }}) as paying
-                except
+            with paying as (
+                {{ mrr_accounts_paying() }}
+            ),
+
+            held_paying as (
                 select month, mrr_account_key, mrr from {{ this }} where mrr > 0
+            ),
+
+            changed as (
+                select month, mrr_account_key, mrr from paying
+                except
+                select month, mrr_account_key, mrr from held_paying
                 union
-                (select month, mrr_account_key, mrr from {{ this }} where mrr > 0
+                (select month, mrr_account_key, mrr from held_paying
                  except
-                 select month, mrr_account_key, mrr from ({{ mrr_accounts_paying() }}) as paying)
+                 select month, mrr_account_key, mrr from paying)
+            ),
+
+            changed_firsts as (
+                select mrr_account_key from (
+                    select mrr_account_key, min(month) as first_paid_month from paying group by mrr_account_key
+                    except
+                    select distinct mrr_account_key, first_paid_month from {{ this }}
+                ) as differing
             )
+
             select mrr_account_key || '@' || cast(month as varchar) from changed
             union all
             select mrr_account_key || '@' || cast(cast(month + interval '1 month' as date) as varchar) from changed
+            union all
+            select held.mrr_account_key || '@' || cast(held.month as varchar) from {{ this }} as held
+            where held.mrr_account_key in (select mrr_account_key from changed_firsts)
        )
   {%- endif -%}
 {%- endmacro %}

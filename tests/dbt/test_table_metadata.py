@@ -8,6 +8,7 @@ import psycopg2
 import pytest
 
 from pipelines.warehouse.relation_stats import RelationStats, relation_stats
+from tests.pg import fresh_database
 
 SETUP = [
     "create schema marts",
@@ -40,17 +41,13 @@ def test_relation_stats_duckdb(tmp_path):
 
 @pytest.mark.postgres
 def test_relation_stats_postgres():
-    admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-    admin.autocommit = True
-    admin.cursor().execute('DROP DATABASE IF EXISTS "cb_relation_stats" WITH (FORCE)')
-    admin.cursor().execute('CREATE DATABASE "cb_relation_stats"')
-    admin.close()
+    url = fresh_database("cb_relation_stats")
     conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="cb_relation_stats")
     with conn, conn.cursor() as cur:
         for sql in SETUP:
             cur.execute(sql.replace('"Odd ""name"""', '"odd ""name"""'))
     conn.close()
-    _check("postgresql://postgres@127.0.0.1:5432/cb_relation_stats", "character varying", "bigint")
+    _check(url, "character varying", "bigint")
 
 
 def test_materializations_carry_row_count_and_documented_columns(tmp_path):

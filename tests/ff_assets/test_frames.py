@@ -2,10 +2,10 @@
 from datetime import date
 
 import polars as pl
-import psycopg2
 import pytest
 
 from pipelines.warehouse.frames import read_frame, replace_table, table_exists
+from tests.pg import fresh_database
 
 FRAME = pl.DataFrame({
     "series": ["mrr", "mrr"], "month": [date(2026, 11, 1), date(2026, 12, 1)],
@@ -42,9 +42,4 @@ def test_refuses_a_bad_table_name(tmp_path):
 
 @pytest.mark.postgres
 def test_roundtrip_postgres():
-    admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-    admin.autocommit = True
-    admin.cursor().execute('DROP DATABASE IF EXISTS "cb_ff_frames" WITH (FORCE)')
-    admin.cursor().execute('CREATE DATABASE "cb_ff_frames"')
-    admin.close()
-    _roundtrip("postgresql://postgres@127.0.0.1:5432/cb_ff_frames")
+    _roundtrip(fresh_database("cb_ff_frames"))

@@ -23,6 +23,7 @@ from filelock import FileLock
 from packaging import version
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from pipelines.memory import release_unused_memory
 from pipelines.settings import PROJECT_ROOT, load_settings
 from pipelines.warehouse.relation_stats import relation_stats
 from pipelines.warehouse.url import parse_warehouse_url
@@ -167,6 +168,7 @@ def cashbook_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     """`dbt build` of the selected models: runs them and their tests, one invocation."""
     os.environ.update(dbt_env())
     args = [*DBT_BUILD_ARGS, *(["--full-refresh"] if config.full_refresh else [])]
+    release_unused_memory()  # dbt's process runs beside this one: give back what earlier steps freed
     invocation = dbt.cli(args, context=context)
     events, failure = [], None
     try:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipelines.warehouse.frames import _QUALIFIED, _sql_type, connect, read_frame
+from pipelines.warehouse.frames import (checked_name, columns_ddl, connect, create_table, insert_frame,
+                                        read_frame, table_exists_on)
 from pipelines.warehouse.url import parse_warehouse_url
 
 
@@ -45,10 +46,10 @@ class Session:
         return pl.from_arrow(self._conn.sql(sql).to_arrow_table())
 
     def exists(self, qualified: str) -> bool:
-        schema, table = qualified.split(".")
-        frame = self.read("SELECT count(*) AS n FROM information_schema.tables "
-                          f"WHERE table_schema = '{schema}' AND table_name = '{table}'")
-        return int(frame["n"][0]) > 0
+        if self._conn is None:
+            with connect(self.target) as conn:
+                return table_exists_on(conn.cursor(), self.target.kind, qualified)
+        return table_exists_on(self._conn, self.target.kind, qualified)
 
 
 @dataclass(frozen=True)
@@ -66,39 +67,20 @@ class Write:
 
 def write(url: str, writes: list[Write]) -> None:
     target = parse_warehouse_url(url)
-    duck = target.kind == "duckdb"
+    kind = target.kind
     with connect(target) as conn:
-        cur = conn if duck else conn.cursor()
+        cur = conn if kind == "duckdb" else conn.cursor()
+        marker = "?" if kind == "duckdb" else "%s"
         for w in writes:
-            if not _QUALIFIED.match(w.table):
-                raise ValueError(f"table name must be schema.table in lower case, got {w.table!r}")
-            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {w.table.split('.')[0]}")
+            checked_name(w.table)
             if w.key is None:
-                ddl = ", ".join(f'"{c}" {_sql_type(t, target.kind)}' for c, t in w.frame.schema.items())
-                cur.execute(f"DROP TABLE IF EXISTS {w.table}")
-                cur.execute(f"CREATE TABLE {w.table} ({ddl})")
+                create_table(cur, kind, w.table, w.frame)
             elif w.key_from is not None:
-                cur.execute(f'DELETE FROM {w.table} WHERE {w.key} >= {"?" if duck else "%s"}',
-                            (w.key_from,))
+                cur.execute(f"DELETE FROM {w.table} WHERE {w.key} >= {marker}", (w.key_from,))
             elif w.keys is not None and w.keys.len():
-                _insert(conn, cur, duck, "_fraud_keys", pl.DataFrame({"k": w.keys}), temp=True)
-                cur.execute(f'DELETE FROM {w.table} WHERE {w.key} IN (SELECT k FROM _fraud_keys)')
+                keys = pl.DataFrame({"k": w.keys})
+                cur.execute(f"CREATE TEMP TABLE _fraud_keys ({columns_ddl(keys, kind)})")
+                insert_frame(conn, cur, kind, "_fraud_keys", keys)
+                cur.execute(f"DELETE FROM {w.table} WHERE {w.key} IN (SELECT k FROM _fraud_keys)")
                 cur.execute("DROP TABLE _fraud_keys")
-            if w.frame.height:
-                _insert(conn, cur, duck, w.table, w.frame)
-
-
-def _insert(conn, cur, duck: bool, table: str, frame: pl.DataFrame, temp: bool = False) -> None:
-    columns = ", ".join(f'"{c}"' for c in frame.columns)
-    if temp:
-        kind = "duckdb" if duck else "postgres"
-        ddl = ", ".join(f'"{c}" {_sql_type(t, kind)}' for c, t in frame.schema.items())
-        cur.execute(f"CREATE TEMP TABLE {table} ({ddl})")
-    if duck:
-        conn.register("_frame_to_write", frame.to_arrow())
-        cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _frame_to_write")
-        conn.unregister("_frame_to_write")
-    else:
-        from psycopg2.extras import execute_values
-
-        execute_values(cur, f"INSERT INTO {table} ({columns}) VALUES %s", frame.rows(), page_size=2000)
+            insert_frame(conn, cur, kind, w.table, w.frame)

@@ -85,38 +85,58 @@ def read_frame(url: str, sql: str) -> pl.DataFrame:
 
 
 def table_exists(url: str, qualified: str) -> bool:
-    schema, table = qualified.split(".")
     target = parse_warehouse_url(url)
     with connect(target) as conn:
-        cur = conn if target.kind == "duckdb" else conn.cursor()
-        marker = "?" if target.kind == "duckdb" else "%s"
-        cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-                    f"{marker} AND table_name = {marker}", (schema, table))
-        return cur.fetchone()[0] > 0
+        return table_exists_on(conn if target.kind == "duckdb" else conn.cursor(), target.kind, qualified)
+
+
+def table_exists_on(cur, kind: str, qualified: str) -> bool:
+    schema, table = qualified.split(".")
+    marker = "?" if kind == "duckdb" else "%s"
+    cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                f"{marker} AND table_name = {marker}", (schema, table))
+    return cur.fetchall()[0][0] > 0
+
+
+def checked_name(qualified: str) -> str:
+    if not _QUALIFIED.match(qualified):
+        raise ValueError(f"table name must be schema.table in lower case, got {qualified!r}")
+    return qualified
+
+
+def columns_ddl(frame: pl.DataFrame, kind: str) -> str:
+    return ", ".join(f'"{c}" {_sql_type(t, kind)}' for c, t in frame.schema.items())
+
+
+def create_table(cur, kind: str, qualified: str, frame: pl.DataFrame) -> None:
+    """(Re)create `schema.table` empty, with the columns of `frame`."""
+    cur.execute(f"CREATE SCHEMA IF NOT EXISTS {checked_name(qualified).split('.')[0]}")
+    cur.execute(f"DROP TABLE IF EXISTS {qualified}")
+    cur.execute(f"CREATE TABLE {qualified} ({columns_ddl(frame, kind)})")
+
+
+def insert_frame(conn, cur, kind: str, table: str, frame: pl.DataFrame) -> None:
+    """Append `frame`'s rows to `table` (same column names): DuckDB reads the Arrow data itself."""
+    if not frame.height:
+        return
+    columns = ", ".join(f'"{c}"' for c in frame.columns)
+    if kind == "duckdb":
+        conn.register("_frame_to_write", frame.to_arrow())
+        cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _frame_to_write")
+        conn.unregister("_frame_to_write")
+    else:
+        from psycopg2.extras import execute_values
+
+        execute_values(cur, f"INSERT INTO {table} ({columns}) VALUES %s", frame.rows(), page_size=2000)
 
 
 def replace_table(url: str, qualified: str, frame: pl.DataFrame) -> int:
     """Replace `schema.table` with the rows of `frame` (same column names and order); returns
     the number of rows written."""
-    if not _QUALIFIED.match(qualified):
-        raise ValueError(f"table name must be schema.table in lower case, got {qualified!r}")
+    checked_name(qualified)
     target = parse_warehouse_url(url)
-    schema = qualified.split(".")[0]
-    ddl = ", ".join(f'"{c}" {_sql_type(t, target.kind)}' for c, t in frame.schema.items())
-    columns = ", ".join(f'"{c}"' for c in frame.columns)
     with connect(target) as conn:
         cur = conn if target.kind == "duckdb" else conn.cursor()
-        cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        cur.execute(f"DROP TABLE IF EXISTS {qualified}")
-        cur.execute(f"CREATE TABLE {qualified} ({ddl})")
-        if frame.height:
-            if target.kind == "duckdb":
-                conn.register("_frame_to_write", frame.to_arrow())
-                cur.execute(f"INSERT INTO {qualified} ({columns}) SELECT {columns} FROM _frame_to_write")
-                conn.unregister("_frame_to_write")
-            else:
-                from psycopg2.extras import execute_values
-
-                execute_values(cur, f"INSERT INTO {qualified} ({columns}) VALUES %s",
-                               frame.rows(), page_size=2000)
+        create_table(cur, target.kind, qualified, frame)
+        insert_frame(conn, cur, target.kind, qualified, frame)
     return frame.height

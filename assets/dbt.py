@@ -178,8 +178,6 @@ def cashbook_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
             events.append(event)
     except Exception as exc:  # a failed model or test: the built models still report
         failure = exc
-    finally:
-        release_duckdb_adapter()
     yield from with_table_metadata(events, invocation.manifest, load_settings().warehouse_url)
     if failure is not None:
         raise failure
@@ -200,12 +198,11 @@ def with_table_metadata(events: list, manifest: Mapping[str, Any], url: str) -> 
             return None
         return node
 
-    built = {(node["schema"], node["alias"]) for node in map(node_of, events) if node is not None}
-    stats = relation_stats(url, built)
+    event_nodes = [(event, node_of(event)) for event in events]
+    stats = relation_stats(url, {(node["schema"], node["alias"]) for _, node in event_nodes if node})
     storage_kind = manifest.get("metadata", {}).get("adapter_type")
     out = []
-    for event in events:
-        node = node_of(event)
+    for event, node in event_nodes:
         found = stats.get((node["schema"].lower(), node["alias"].lower())) if node is not None else None
         if found is None:
             out.append(event)
@@ -221,21 +218,6 @@ def with_table_metadata(events: list, manifest: Mapping[str, Any], url: str) -> 
             **({"dagster/storage_kind": dg.MetadataValue.text(storage_kind)} if storage_kind else {}),
         }))
     return out
-
-
-def release_duckdb_adapter() -> None:
-    """dagster-dbt builds a dbt-duckdb adapter in this process for each invocation; should anything
-    open it, it keeps its DuckDB instance in a class attribute, and any later `duckdb.connect` to
-    the same file in this process (the next asset of an in-process run) would then fail. Close it."""
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # PostgreSQL-only installs
-        return
-    with DuckDBConnectionManager._LOCK:
-        env = DuckDBConnectionManager._ENV
-        DuckDBConnectionManager._ENV = None
-        if env is not None:
-            env.close()
 
 
 defs = dg.Definitions(

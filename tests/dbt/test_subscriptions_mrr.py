@@ -288,13 +288,17 @@ def _load(wh, book, ecb_usd=ECB_USD):
         conn.close()
 
 
+def _warehouse(kind: str, tmp_path_factory, pg_name: str):
+    """An empty warehouse of `kind` for a module's book (PostgreSQL: database `pg_name`)."""
+    if kind == "duckdb":
+        return make_duck_warehouse(tmp_path_factory.mktemp(pg_name + "_duck"))
+    return make_pg_warehouse(pg_name, tmp_path_factory.mktemp(pg_name + "_pg") / "dbt_target")
+
+
 @pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def book_wh(request, tmp_path_factory):
     book = build_book()
-    if request.param == "duckdb":
-        wh = make_duck_warehouse(tmp_path_factory.mktemp("subs_duck"))
-    else:
-        wh = make_pg_warehouse("cb_t_subscriptions_mrr", tmp_path_factory.mktemp("subs_pg") / "dbt_target")
+    wh = _warehouse(request.param, tmp_path_factory, "cb_t_subscriptions_mrr")
     _load(wh, book)
     # one dbt invocation (each costs a full parse): seed, models, their data tests and unit tests
     run_dbt(wh.env, "build", "--select", "currencies " + MY_MODELS, "--indirect-selection", "cautious")
@@ -504,11 +508,7 @@ def build_void_credit_book() -> dict[str, list[dict]]:
 @pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def void_credit_wh(request, tmp_path_factory):
     book = build_void_credit_book()
-    if request.param == "duckdb":
-        wh = make_duck_warehouse(tmp_path_factory.mktemp("subs_void_duck"))
-    else:
-        wh = make_pg_warehouse("cb_t_subscriptions_void_credit",
-                               tmp_path_factory.mktemp("subs_void_pg") / "dbt_target")
+    wh = _warehouse(request.param, tmp_path_factory, "cb_t_subscriptions_void_credit")
     _load(wh, book, {"2025-09-30": "1.17", "2025-10-31": "1.15", "2025-11-28": "1.16",
                      "2025-12-31": "1.17", "2026-01-15": "1.16"})
     run_dbt(wh.env, "build", "--select", "currencies " + MY_MODELS, "--indirect-selection", "cautious",

@@ -10,6 +10,10 @@
   payout plan of the day (partition = that UTC day), with the checks of each. Executing the plan
   stays a person's decision (`payout_execute`); monthly, quarterly and annual files have their
   own schedules. This is the run the "incremental day" benchmark of issue 9 times.
+- `fraud_model_refit`: 02:00 UTC on the 1st, the fraud model fitted again now that the month
+  before is complete (its new test month), every charge rescored. The daily close only scores with
+  the stored model (its runs carry `assets.fraud.DEFER_REFIT_TAG`), so a close takes the same time on the 1st as on
+  any other day, and on the 1st its scores come from last month's fit until 02:00.
 - VAT returns in the first week after each quarter, 1099 files in January for the year before:
   scheduled here only when the tax module defines those jobs and does not schedule them itself.
 
@@ -23,6 +27,7 @@ from datetime import datetime
 
 import dagster as dg
 
+from assets.fraud import CHARGE_FRAUD_SCORES, CREATOR_RISK, DEFER_REFIT_TAG, FRAUD_MODEL_REPORT
 from assets.payouts import CREATOR_BALANCES, PAYOUT_PLAN
 from assets.payouts import PARTITIONS as DAILY
 from assets.reports import ANNUAL, MONTHLY, annual_report_asset, creator_statements_asset, monthly_report_asset
@@ -58,7 +63,18 @@ daily_close_job = dg.define_asset_job(
     partitions_def=DAILY,
     description="The day's close: ingest, FX, dbt, fraud scores, forecast, and the day's creator balances "
                 "and payout plan (not executed), with their checks.",
-    tags=PAYOUTS_TAGS,
+    # a day scores with the stored fraud model; the month's fit is fraud_model_refit's
+    tags=PAYOUTS_TAGS | dict([DEFER_REFIT_TAG]),
+)
+# The fraud model's monthly fit (a new test month on the 1st): the model of every later day's
+# scores. Read-only on the inputs the daily close built; run it by hand with `refit: true` to fit
+# again on the same months.
+fraud_model_refit_job = dg.define_asset_job(
+    "fraud_model_refit",
+    selection=dg.AssetSelection.assets(CHARGE_FRAUD_SCORES, CREATOR_RISK, FRAUD_MODEL_REPORT),
+    description="Fit the fraud model when its test month moved (the 1st of a month), rescore every charge "
+                "and redo the creator risk months; reuse it otherwise.",
+    tags=ANALYTICS_TAGS,
 )
 monthly_reports_job = dg.define_asset_job(
     "monthly_reports",
@@ -87,6 +103,11 @@ daily_close_schedule = dg.build_schedule_from_partitioned_job(
     daily_close_job, name="daily_close_schedule", hour_of_day=0, minute_of_hour=30,
     default_status=SCHEDULE_STATUS, tags=PAYOUTS_TAGS,
     description="00:30 UTC: ingest, dbt, scores and today's payout plan.",
+)
+fraud_model_refit_schedule = dg.ScheduleDefinition(
+    name="fraud_model_refit_schedule", job=fraud_model_refit_job, cron_schedule="0 2 1 * *",
+    execution_timezone="UTC", default_status=SCHEDULE_STATUS, tags=ANALYTICS_TAGS,
+    description="02:00 UTC on the 1st, after the daily close: the fraud model fitted on the month that ended.",
 )
 monthly_reports_schedule = dg.build_schedule_from_partitioned_job(
     monthly_reports_job, name="monthly_reports_schedule", day_of_month=1, hour_of_day=6, minute_of_hour=0,
@@ -161,7 +182,8 @@ def missing_jobs() -> list[str]:
 
 
 defs = dg.Definitions(
-    jobs=[hourly_refresh_job, daily_close_job, monthly_reports_job, annual_report_job],
-    schedules=[hourly_refresh_schedule, daily_close_schedule, monthly_reports_schedule, annual_report_schedule,
+    jobs=[hourly_refresh_job, daily_close_job, fraud_model_refit_job, monthly_reports_job, annual_report_job],
+    schedules=[hourly_refresh_schedule, daily_close_schedule, fraud_model_refit_schedule, monthly_reports_schedule,
+               annual_report_schedule,
                *_other_domain_schedules()],
 )

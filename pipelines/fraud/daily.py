@@ -108,6 +108,9 @@ def test_months_of(charges: pl.DataFrame, test_months: int) -> list[date]:
     return split_months(months, test_months)[1]
 
 
+NEW_TEST_MONTH = "new test month"
+
+
 def needs_refit(stored_settings: dict | None, settings: dict, test_months: list[date],
                 asked: bool) -> str | None:
     """Why the model must be fitted again today, or None when the stored one still holds."""
@@ -118,7 +121,7 @@ def needs_refit(stored_settings: dict | None, settings: dict, test_months: list[
     if {k: stored_settings.get(k) for k in settings} != settings:
         return "model settings changed"
     if [str(m) for m in test_months] != list(stored_settings["test_months"]):
-        return "new test month"
+        return NEW_TEST_MONTH
     return None
 
 

@@ -22,6 +22,7 @@ from assets.forecasting import (
     revenue_forecasts,
 )
 from assets.fraud import (
+    DEFER_REFIT_TAG,
     creator_risk_valid,
     fraud_scores_valid,
     fraud_scoring,
@@ -316,10 +317,10 @@ def _fraud_tables(path):
                           "fraud_model_report", "fraud_calibration", "fraud_model")}
 
 
-def _materialize_fraud(path, refit=False):
+def _materialize_fraud(path, refit=False, tags=None):
     result = dg.materialize([fraud_scoring, fraud_scores_valid, creator_risk_valid],
                             resources={"warehouse": WarehouseResource(url=f"duckdb:///{path}")},
-                            run_config={"ops": {"fraud_scoring": {"config": {"refit": refit}}}})
+                            run_config={"ops": {"fraud_scoring": {"config": {"refit": refit}}}}, tags=tags)
     assert result.success
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
     assert checks == {"fraud_scores_valid": True, "creator_risk_valid": True}
@@ -386,6 +387,15 @@ def test_a_day_reuses_the_stored_model_and_scores_only_what_changed(materialized
             FROM intermediate.int_fraud__charge_signals WHERE charge_id = 'ch_day_1'""")
     october = sum(_month(c["created"]) == date(2026, 10, 1) for c in _world_objects(world_path, "charge")
                   if c["status"] == "succeeded") + 1  # ch_day_1
+    # the daily close (its runs carry the tag) scores it with September's model and leaves the fit
+    # to the fraud_model_refit job
+    close = _materialize_fraud(path, tags=dict([DEFER_REFIT_TAG]))
+    deferred = close[("finance", "fraud_model_report")]
+    assert deferred["model"] == "reused" and deferred["model_test_months"] == ["2026-09-01"]
+    assert deferred["refit_due"] == "new test month: the fraud_model_refit job fits it"
+    assert deferred["model_fitted_at"] == refit["model_fitted_at"]
+    assert close[("finance", "charge_fraud_scores")]["charges_scored_today"] == 1  # ch_day_2
+    assert close[("finance", "charge_fraud_scores")]["rows"] == len(before["charge_fraud_scores"]) + 2
     new_month = _materialize_fraud(path)[("finance", "fraud_model_report")]
     assert new_month["model"] == "refitted" and new_month["refit_reason"] == "new test month"
     assert new_month["model_test_months"] == ["2026-10-01"] and len(new_month["model_train_months"]) == 5

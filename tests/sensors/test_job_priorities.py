@@ -7,7 +7,7 @@ EXPECTED = {
     "stripe_ingest": "critical", "hourly_refresh": "critical",
     "payout_execute": "high", "daily_close": "high",
     "tax_year_files": "medium", "tax_quarter_files": "medium",
-    "monthly_reports": "low", "annual_report": "low",
+    "monthly_reports": "low", "annual_report": "low", "fraud_model_refit": "low",
 }
 
 

@@ -73,6 +73,22 @@ def test_daily_close_plans_the_day_it_runs_on_with_ingest_dbt_and_scores():
                            "reports/creator_statements", "finance/eu_oss_return", "finance/tax_1099k"}
 
 
+def test_the_fraud_model_is_fitted_at_two_on_the_first_not_in_the_daily_close():
+    from assets.fraud import DEFER_REFIT_TAG
+    from pipelines.definitions import defs
+
+    repo = defs.get_repository_def()
+    schedule, requests = _tick(repo, "fraud_model_refit_schedule", datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+    assert schedule.cron_schedule == "0 2 1 * *" and schedule.execution_timezone == "UTC"
+    assert len(requests) == 1 and requests[0].tags["dagster/priority"] == sch.PRIORITY["low"]
+    selected = {k.to_user_string() for k in repo.get_job("fraud_model_refit").asset_layer.selected_asset_keys}
+    assert selected == {"finance/charge_fraud_scores", "finance/creator_risk", "finance/fraud_model_report"}
+    # every run of the close carries the tag that defers the month's fit (tests/ff_assets: what it does)
+    close_tags = repo.get_job("daily_close").tags
+    assert close_tags[DEFER_REFIT_TAG[0]] == DEFER_REFIT_TAG[1]
+    assert DEFER_REFIT_TAG[0] not in repo.get_job("fraud_model_refit").tags
+
+
 def test_priorities_order_payments_over_payouts_over_tax_over_analytics_over_bulk():
     order = [int(t["dagster/priority"]) for t in (sch.PAYMENTS_TAGS, sch.PAYOUTS_TAGS, sch.TAX_TAGS,
                                                   sch.ANALYTICS_TAGS, sch.BULK_TAGS)]

@@ -170,12 +170,27 @@ def _rss_kb(pid: int) -> int:
     return _status_kb(pid, "VmRSS")["VmRSS"]
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: each page divided by the number of processes mapping it, so a tree's
+    sum counts a shared page once (a child between fork and exec shares its parent's whole heap;
+    VmRSS counts it twice: the small world's day showed 2 x 504 MB for one 504 MB process).
+    VmRSS when smaps_rollup cannot be read (0 when the process is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return _rss_kb(pid)
+
+
 def _peak_entry(pid: int, rss_kb: int) -> dict:
     """Who holds memory at the tree's peak. VmRSS counts file pages mapped into the process (the
     sandbox server maps its whole world file, page cache the kernel can drop); RssAnon is the
     process's own memory (Python's heap, DuckDB's buffers)."""
     parts = _status_kb(pid, "RssAnon", "RssFile")
-    return {"pid": pid, "rss_mb": round(rss_kb / 1024, 1), "anon_mb": round(parts["RssAnon"] / 1024, 1),
+    return {"pid": pid, "rss_mb": round(rss_kb / 1024, 1), "pss_mb": round(_pss_kb(pid) / 1024, 1),
+            "anon_mb": round(parts["RssAnon"] / 1024, 1),
             "file_mb": round(parts["RssFile"] / 1024, 1), "command": _command(pid)}
 
 
@@ -216,14 +231,17 @@ def tree_rss_mb(pid: int) -> float:
 
 
 class TreeSampler:
-    """Samples (time, RSS MB of the tree, CPU s the tree used since the last sample) every
+    """Samples (time, MB of the tree, CPU s the tree used since the last sample) every
     SAMPLE_EVERY_S seconds in a daemon thread: `start(pid)` once the process exists, `stop()`
-    after it was waited for."""
+    after it was waited for. The MB is the sum of the processes' PSS (a page shared by n of them
+    counts 1/n in each: the tree's memory once); the largest sum of VmRSS, which counts shared
+    pages once per process, is kept beside it (`rss_sum_peak_mb`)."""
 
     def __init__(self, every_s: float = SAMPLE_EVERY_S):
         self.every_s = every_s
         self.samples: list[tuple[float, float, float]] = []
         self.peak_processes: list[dict] = []   # who held the memory at the tree's peak sample
+        self.rss_sum_peak_mb = 0.0
         self._cpu_seen: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -234,16 +252,17 @@ class TreeSampler:
 
     def _run(self, pid: int) -> None:
         while not self._stop.is_set():
-            rss, cpu = {}, 0.0
+            pss, rss, cpu = {}, {}, 0.0
             for p in tree_pids(pid):
-                rss[p] = _rss_kb(p)
+                pss[p], rss[p] = _pss_kb(p), _rss_kb(p)
                 now = _cpu_s(p)
                 cpu += max(now - self._cpu_seen.get(p, 0.0), 0.0)
                 self._cpu_seen[p] = now
-            mb = sum(rss.values()) / 1024
+            mb = sum(pss.values()) / 1024
+            self.rss_sum_peak_mb = max(self.rss_sum_peak_mb, sum(rss.values()) / 1024)
             if not self.samples or mb > max(m for _, m, _ in self.samples):
-                self.peak_processes = [_peak_entry(p, kb)
-                                       for p, kb in sorted(rss.items(), key=lambda i: -i[1]) if kb]
+                self.peak_processes = [_peak_entry(p, rss[p])
+                                       for p, kb in sorted(pss.items(), key=lambda i: -i[1]) if kb]
             self.samples.append((time.time(), mb, cpu))
             self._stop.wait(self.every_s)
 

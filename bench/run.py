@@ -194,6 +194,7 @@ def stage_pipeline(size: str, world: Path, warehouse: str, args) -> list[tuple[S
     trees = [r.output.get("tree_peak_mb") for r in (full, day) if r is not None and r.returncode == 0]
     tree = max(trees) if trees and None not in trees else None
     peak = tree if tree is not None else full.peak_rss_mb
+    rss_sum = max((r.output.get("tree_peak_rss_sum_mb") or 0 for r in (full, day) if r is not None), default=0)
     out = [(full, [
         Verdict(size, f"whole pipeline (s){tag}", full.wall_s if ok else None, target, "s", False,
                 f"CPU {full.cpu_s} s, exit {full.returncode}; "
@@ -201,8 +202,9 @@ def stage_pipeline(size: str, world: Path, warehouse: str, args) -> list[tuple[S
                 + f"logs {log.name}, pipeline-{size}-{warehouse}.tools.log"),
         Verdict(size, f"whole pipeline peak RSS (MB){tag}", peak if ok else None,
                 PIPELINE_MAX_RSS_MB if warehouse == "duckdb" else None, "MB", False,
-                f"sum over the process tree, sampled every {SAMPLE_EVERY_S} s, full run and day; "
-                f"largest single process {full.peak_rss_mb} MB" if tree is not None
+                f"PSS summed over the process tree (a shared page once), sampled every {SAMPLE_EVERY_S} s, "
+                f"full run and day; VmRSS summed: {rss_sum} MB; largest single process {full.peak_rss_mb} MB"
+                if tree is not None
                 else "largest single process of the run"),
     ])]
     if day is not None:
@@ -224,6 +226,7 @@ def _pipeline_run(stage: str, env: dict, log: Path, home: Path,
     ended = time.time()
     samples = sampler.stop()
     run.output = {"tree_peak_mb": round(max(mb for _, mb, _ in samples), 1) if samples else None,
+                  "tree_peak_rss_sum_mb": round(sampler.rss_sum_peak_mb, 1),
                   "tree_cpu_s": round(sum(cpu for _, _, cpu in samples), 2),
                   "tree_peak_processes": sampler.peak_processes,
                   "samples": len(samples), "sample_every_s": SAMPLE_EVERY_S}

@@ -3,6 +3,7 @@ worked out beside each case."""
 from __future__ import annotations
 
 import os
+import time
 
 from bench.pipeline_stages import BETWEEN, StepWindow, TreeSampler, attribute, stage_of_group, tree_rss_mb
 
@@ -64,4 +65,28 @@ def test_peak_entry_splits_a_process_rss_into_its_own_memory_and_mapped_files():
     after = _peak_entry(os.getpid(), _rss_kb(os.getpid()))
     assert after["anon_mb"] - before["anon_mb"] >= 60
     assert abs(after["anon_mb"] + after["file_mb"] - after["rss_mb"]) < 2   # + shared memory, ~0
+    del held
+
+
+def test_the_tree_counts_a_forked_childs_shared_heap_once():
+    """A child between fork and exec maps its parent's heap: VmRSS counts those pages in both, PSS
+    splits them. 64 MiB touched in the parent, then a fork that sleeps: the RSS sum grows by about
+    128 MiB over the parent's own, the PSS sum by about 64."""
+    from bench.pipeline_stages import _pss_kb, _rss_kb
+
+    held = bytearray(os.urandom(1024)) * (64 * 1024)   # 64 MiB of written pages
+    child = os.fork()
+    if child == 0:
+        time.sleep(5)
+        os._exit(0)
+    try:
+        time.sleep(0.2)
+        parent_rss, child_rss = _rss_kb(os.getpid()) / 1024, _rss_kb(child) / 1024
+        pss_sum = (_pss_kb(os.getpid()) + _pss_kb(child)) / 1024
+        assert child_rss >= 64 and parent_rss >= 64          # each sees the shared heap whole
+        assert pss_sum < parent_rss + child_rss - 60         # the shared 64 MiB counted once
+        assert pss_sum >= 64
+    finally:
+        os.kill(child, 9)
+        os.waitpid(child, 0)
     del held

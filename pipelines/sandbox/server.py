@@ -357,9 +357,25 @@ def lookup(conn: sqlite3.Connection, object_id: str) -> tuple[str, str, str] | N
 
 # ---------------------------------------------------------------------------------------------
 # expand[]: replace id strings with the objects they name.
+#
+# Like Stripe: ids resolve across accounts (a platform transfer's `destination_payment` lives
+# on the connected account), list expansions start with `data.`, and a path has at most four
+# levels, `data` included (Stripe's deepest on a charge list: data.payment_intent.customer.
+# default_source). The world keeps no object for a transfer's payment on the connected account
+# (py_) or a reversal's refund of it (pyr_): only their balance transactions, whose `source` they
+# are; those two are made up from that balance transaction when expanded.
 
-def expand_object(obj: Any, paths: list[list[str]], resolve: Callable[[str], Any | None],
-                  full: str) -> Any:
+MAX_EXPAND_DEPTH = 4
+Resolver = Callable[[str, dict, str], Any | None]
+
+
+def check_depth(path: str) -> None:
+    if len(path.split(".")) > MAX_EXPAND_DEPTH:
+        raise invalid(f"You cannot expand more than {MAX_EXPAND_DEPTH} levels of a property "
+                      f"({path}).", param="expand")
+
+
+def expand_object(obj: Any, paths: list[list[str]], resolve: Resolver, full: str) -> Any:
     groups: dict[str, list[list[str]]] = {}
     for path in paths:
         groups.setdefault(path[0], [])
@@ -374,7 +390,7 @@ def expand_object(obj: Any, paths: list[list[str]], resolve: Callable[[str], Any
             raise invalid(f"This property cannot be expanded ({full}).", param="expand")
         value = obj[name]
         if isinstance(value, str):
-            target = resolve(value)
+            target = resolve(value, obj, name)
             if target is None:
                 raise invalid(f"This property cannot be expanded ({full}).", param="expand")
             value = target
@@ -388,13 +404,63 @@ def expand_object(obj: Any, paths: list[list[str]], resolve: Callable[[str], Any
     return obj
 
 
-def make_resolver(conn: sqlite3.Connection) -> Callable[[str], Any | None]:
+def payment_balance_transaction(conn: sqlite3.Connection, account: str, created: int,
+                                source: str) -> dict | None:
+    """The balance transaction on `account` whose source is a transfer's payment (py_) or its
+    refund (pyr_): booked at the transfer's (reversal's) time, found through the list index."""
+    for sql, args in (
+        ("created = ?", (created,)),
+        ("created >= ?", (created,)),   # a world whose booking came later: still the same index
+    ):
+        row = conn.execute(
+            "SELECT payload FROM objects WHERE object = 'balance_transaction' AND account = ? "
+            f"AND {sql} AND json_extract(payload, '$.source') = ? LIMIT 1",
+            (account, *args, source)).fetchone()
+        if row is not None:
+            return orjson.loads(row[0])
+    return None
+
+
+def connected_payment(conn: sqlite3.Connection, payment_id: str, parent: dict,
+                      field_name: str) -> dict | None:
+    """A transfer's `destination_payment` (a charge py_ on the destination account) or a
+    reversal's `destination_payment_refund` (a refund pyr_ of it), as Stripe shows them."""
+    if field_name == "destination_payment" and parent.get("object") == "transfer":
+        account, transfer_id = parent.get("destination"), parent.get("id")
+    elif field_name == "destination_payment_refund" and parent.get("object") == "transfer_reversal":
+        row = lookup(conn, str(parent.get("transfer")))
+        account = orjson.loads(row[2]).get("destination") if row and row[0] == "transfer" else None
+        transfer_id = parent.get("transfer")
+    else:
+        return None
+    created = parent.get("created")
+    if not isinstance(account, str) or not isinstance(created, int):
+        return None
+    txn = payment_balance_transaction(conn, account, created, payment_id)
+    if txn is None:
+        return None
+    common = {"id": payment_id, "amount": abs(txn["amount"]), "balance_transaction": txn["id"],
+              "created": txn["created"], "currency": txn["currency"], "metadata": {}}
+    if field_name == "destination_payment":
+        return {**common, "object": "charge", "amount_captured": abs(txn["amount"]),
+                "amount_refunded": 0, "captured": True, "description": txn.get("description"),
+                "livemode": False, "paid": True, "refunded": False, "source_transfer": transfer_id,
+                "status": "succeeded"}
+    return {**common, "object": "refund", "charge": None, "reason": None, "status": "succeeded"}
+
+
+def make_resolver(conn: sqlite3.Connection) -> Resolver:
     cache: dict[str, Any] = {}
 
-    def resolve(object_id: str) -> Any | None:
+    def resolve(object_id: str, parent: dict, field_name: str) -> Any | None:
         if object_id not in cache:
             row = lookup(conn, object_id)
-            cache[object_id] = orjson.loads(row[2]) if row else None
+            if row is not None:
+                cache[object_id] = orjson.loads(row[2])
+            elif object_id.startswith(("py_", "pyr_")):
+                cache[object_id] = connected_payment(conn, object_id, parent, field_name)
+            else:
+                cache[object_id] = None
         found = cache[object_id]
         return orjson.loads(orjson.dumps(found)) if found is not None else None
 
@@ -588,6 +654,7 @@ class Api:
             if parts[0] != "data" or len(parts) < 2:
                 raise invalid(f"This property cannot be expanded ({path}). You may want to try "
                               f"expanding 'data.{path}' instead.", param="expand")
+            check_depth(path)
             split.append(parts[1:])
         resolve = make_resolver(conn)
         payloads = []
@@ -627,6 +694,8 @@ class Api:
         paths = expand_paths(params)
         if not paths:
             return text.encode()
+        for path in paths:
+            check_depth(path)
         obj = orjson.loads(text)
         resolve = make_resolver(conn)
         for path in paths:

@@ -8,7 +8,11 @@ account is read only when something can have changed there since its last sync (
    reversed/updated), an application fee from it, or a change to the account object itself. A
    row's time is the server time of the answer that listed it, or its event's `created`; rows
    landed by the run that synced the account (its platform phase comes first) are no news,
-   which with an overlap they would be on the next run, and after a full read for every account;
+   which with an overlap they would be on the next run, and after a full read for every account.
+   Rows whose effect on the account's balance the warehouse already shows are no news either
+   (`coverage`): a transfer without reversals whose payment's balance transaction has landed
+   (the platform's transfer list expands it), an application fee without refunds taken from a
+   destination charge whose transfer names the account (the fee stays on the platform);
 4. one of its payouts will change by itself: it is `pending` (it goes `in_transit` within hours)
    or `in_transit` and due to arrive (`payout.paid` / `payout.failed` come on the arrival date);
 5. its payout schedule had a payout date since its last sync and its landed balance transactions
@@ -26,6 +30,15 @@ canceled); a first visit, an open pass and the sweep (1, 6) read everything. Eac
 with the stream it is about (3 with the balance transactions' sync, 4 and 5 with the events'),
 so a stream left unread on one visit is not a reason for the next. On the demo world this cut
 the account calls of a day by a third.
+Why rule 3 may skip a transfer it has seen: on the connected account a transfer books exactly
+one balance transaction (`payment`, source its `destination_payment`), at the transfer's time; a
+reversal one more (`payment_refund`), which changes the transfer's row (`amount_reversed`) and so
+is never shown. Whether the transfer arrived by the list (expanded) or by an event (not), its
+row is newer than the account's listing until a listing follows, and rule 3 reads the account
+unless that balance transaction is in the warehouse: no transfer's booking can be missed. The
+balance transactions stream's cursor and sync time move only when it is listed (expanded rows
+never claim a listing), so the sweep (6) and the rules compare with real listings.
+
 Rule 5 replaces "its balance is not zero", which sent nearly every creator with money pending
 to be read on every run (8.7% of a full run's calls on the demo world after one day).
 

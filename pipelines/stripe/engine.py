@@ -20,12 +20,13 @@ import uuid
 from collections import Counter
 from contextlib import ExitStack, contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from pipelines.catalog import BY_TABLE, OBJECT_TYPES
 from pipelines.stripe.accounts import AccountVisit, events_move_balance, plan_account_visits
 from pipelines.stripe.client import StripeApi
+from pipelines.stripe.coverage import EXPANSIONS, platform_activity
 from pipelines.stripe.errors import StripeAuthError, SyncAborted
 from pipelines.stripe.parse_worker import PageParser
 from pipelines.stripe.readers import Batch, EventApplier, ReaderContext, StreamTask, read_stream
@@ -107,6 +108,7 @@ class _Run:
         self.full_since: dict[tuple[str, str], int | None] = {}
         self.parser = PageParser(options.parse_process)
         self._by_account: tuple | None = None
+        self.expand = True          # expansions land balance transactions: only when selected
         self.ctx = ReaderContext(api, self.out, now=result.server_time, full_since=self.full_since,
                                  parser=self.parser)
 
@@ -122,12 +124,17 @@ class _Run:
                          force_full=force_full or self.options.full_refresh,
                          overlap=self.options.overlap)
         self.full_since[(table, account)] = plan.state.full_started
+        if t.path is not None:
+            self.ctx.listing[(table, account)] = (plan.floor, plan.state.pass_started)
         s = self.stats(table)
         if plan.full:
             s.streams_full += 1
         else:
             s.streams_incremental += 1
-        return StreamTask(t, account or None, plan)
+        # a full pass goes with every account's full read (a first run, a refresh, 30 days
+        # without events, which the 25-day sweep of every account precedes): nothing to prove
+        expand = () if plan.full or not self.expand else EXPANSIONS.get((table, bool(account)), ())
+        return StreamTask(t, account or None, plan, expand)
 
     def scope_tasks(self, states, account: str, tables: list[str]) -> list[StreamTask]:
         now = self.result.server_time
@@ -304,6 +311,7 @@ def _run_sync(api: StripeApi, landing_factory, options: SyncOptions | None = Non
         landing.ensure_schema()
         states = landing.load_states()
         run = _Run(api, landing, options, result)
+        run.expand = "balance_transaction" in chosen
         stack.callback(run.close)
         platform = [t.table for t in OBJECT_TYPES
                     if t.table in chosen and t.on_platform and t.path is not None]
@@ -316,6 +324,12 @@ def _run_sync(api: StripeApi, landing_factory, options: SyncOptions | None = Non
                     # sync time is that of the streams read on every visit
                     visited = [t for t in connected if t != "payout" or "event" not in connected]
                     activity = landing.account_activity(visited, now)
+                    unshown = None if options.full_refresh else platform_activity(landing)
+                    if unshown is not None:
+                        # rule 3 counts only platform rows whose effect on the account's
+                        # balance the warehouse does not show (accounts listed at least once)
+                        activity = [replace(a, platform_activity_at=unshown[a.account])
+                                    if a.account in unshown else a for a in activity]
                     result.accounts_total = len(activity)
                     if options.full_refresh:
                         visits = [AccountVisit(a.account, True, True) for a in activity]

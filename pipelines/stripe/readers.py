@@ -16,6 +16,7 @@ import stripe
 
 from pipelines.catalog import BY_OBJECT, INVOICE_LINES_PATH, TRANSFER_REVERSALS_PATH, StripeObjectType
 from pipelines.stripe.client import MalformedBody, StripeApi
+from pipelines.stripe.coverage import take_expanded
 from pipelines.stripe.errors import StripeSyncError
 from pipelines.stripe.events import plan_event
 from pipelines.stripe.pages import ParsedPage, is_plain, parse_page
@@ -43,6 +44,7 @@ class StreamTask:
     type: StripeObjectType
     account: str | None
     plan: PassPlan
+    expand: tuple[str, ...] = ()    # expand[] of each page (`coverage.EXPANSIONS`)
 
     @property
     def name(self) -> str:
@@ -63,12 +65,29 @@ class ReaderContext:
         self.pinned = stripe.api_version
         self.full_since = full_since
         self.event_types: dict[str, set[str]] = {}   # account ('' = platform) -> types read
+        # (table, account) -> (floor, started) of the list pass this run makes of that stream
+        self.listing: dict[tuple[str, str], tuple[int | None, int]] = {}
         self._types_lock = threading.Lock()
 
     def note_event(self, account: str | None, event_type: Any) -> None:
         if isinstance(event_type, str):
             with self._types_lock:
                 self.event_types.setdefault(account or "", set()).add(event_type)
+
+    def listed_anyway(self, table: str, account: str | None, event: dict[str, Any]) -> bool:
+        """Whether this run's list pass of the object's stream lands a copy at least as new as
+        the event: the object was created at or after the pass's floor (so the pass lists it)
+        and the event is no newer than the pass's start (every page answers after it; a resumed
+        pass listed its first pages after its own start). A retrieve would only repeat it."""
+        entry = self.listing.get((table, account or ""))
+        data = event.get("data")
+        obj = data.get("object") if isinstance(data, dict) else None
+        obj_created = obj.get("created") if isinstance(obj, dict) else None
+        event_created = event.get("created")
+        if entry is None or not isinstance(obj_created, int) or not isinstance(event_created, int):
+            return False
+        floor, started = entry
+        return (floor is None or obj_created >= floor) and event_created <= started
 
     def put(self, batch: Batch) -> None:
         while not self.stop.is_set():
@@ -111,6 +130,11 @@ class PageBuilder:
              observed_at: int, api_version: str | None, is_deleted: bool = False) -> bool:
         t = BY_OBJECT[object_type]
         self.batch.received[t.table] += 1
+        # expanded objects go back to their ids first: the row lands as an unexpanded list
+        # gives it, and what they carried lands on its own account as that account lists it
+        for txn, txn_account in take_expanded(obj, object_type, account):
+            self.land(txn, "balance_transaction", txn_account, source=source,
+                      observed_at=observed_at, api_version=api_version)
         problem = problem_with(obj, object_type)
         if problem:
             self.batch.rejects.append(reject(obj, t.table, account, *problem))
@@ -151,13 +175,15 @@ def _start(task: StreamTask) -> tuple[dict[str, Any], str | None, Any]:
     params: dict[str, Any] = {"limit": PAGE_LIMIT, **dict(task.type.list_params)}
     if task.plan.floor is not None:
         params["created"] = {"gte": task.plan.floor}
+    if task.expand:
+        params["expand"] = list(task.expand)
     return params, task.plan.resume_after, task.plan.state
 
 
 def read_stream(ctx: ReaderContext, task: StreamTask,
                 on_event: Callable[[PageBuilder, dict[str, Any], str | None], None] | None = None) -> None:
     """Page one list endpoint newest first, from the plan's floor / resume point."""
-    if on_event is None and is_plain(task.type.object):
+    if on_event is None and is_plain(task.type.object) and not task.expand:
         return _read_plain_stream(ctx, task)
     t = task.type
     params, after, state = _start(task)
@@ -271,7 +297,7 @@ class EventApplier:
         if action.kind == "upsert":
             builder.land(action.obj, object_type, account, source="event", observed_at=created,
                          api_version=event.get("api_version"), is_deleted=action.is_deleted)
-        else:
+        elif not self.ctx.listed_anyway(action.table, account, event):
             resp = self.ctx.api.get(action.retrieve_path, None, account, label=action.table)
             builder.land(resp.data, object_type, account, source="retrieve",
                          observed_at=resp.server_time or self.ctx.now, api_version=self.ctx.pinned)

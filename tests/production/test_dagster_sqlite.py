@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 
 import dagster as dg
+import pytest
 
 from pipelines.dagster_sqlite import DEFAULT_INSTANCE_YAML, PREVIOUS_DEFAULT_YAML, ensure_instance_yaml
 
@@ -71,4 +72,19 @@ def test_connections_commit_without_waiting_for_the_disk(tmp_path):
     with instance.event_log_storage.index_connection() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    instance.dispose()
+
+
+def test_has_table_keeps_a_yes_and_asks_again_after_a_no(tmp_path):
+    """Dagster asks before every asset-check event; its own answer opens a new engine each time."""
+    ensure_instance_yaml(tmp_path)
+    instance = dg.DagsterInstance.from_config(str(tmp_path))
+    storage = instance.event_log_storage
+    assert storage.has_table("asset_check_executions") and storage.supports_asset_checks
+    assert not storage.has_table("no_such_table")
+    storage._engine = None  # a yes is answered without the index file; a no would need it again
+    assert storage.has_table("asset_check_executions")
+    with pytest.raises(TypeError):
+        storage.has_table("no_such_table")
+    del storage._engine
     instance.dispose()

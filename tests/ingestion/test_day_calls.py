@@ -96,3 +96,40 @@ def created_today(world, before) -> set[str]:
             "SELECT json_extract(payload, '$.data.object.id') FROM objects WHERE object = 'event' "
             "AND account = '' AND created > ? AND type LIKE '%.created' "
             "AND json_extract(payload, '$.api_version') != ?", (before, stripe.api_version))}
+
+
+def test_a_day_killed_or_faulted_then_rerun_lands_what_a_clean_day_lands(small_world, tmp_path):
+    """The day's expansions and skipped retrieves resume like every other page: a day run killed
+    at several points, then run again, and a day under 10% faults leave the tables a clean day
+    leaves."""
+    import shutil
+
+    import pytest
+
+    from pipelines.stripe.errors import SyncAborted
+    from tests.ingestion.conftest import snapshot
+
+    world = copy_world(small_world, tmp_path / "small.sqlite")
+    full = tmp_path / "full.duckdb"
+    ingest(world, duck_url(full))
+    advance_world(world, 1)
+
+    def fresh(name):
+        path = tmp_path / f"{name}.duckdb"
+        shutil.copyfile(full, path)
+        return duck_url(path)
+
+    clean = fresh("clean")
+    ingest(world, clean)
+    expected = snapshot(clean, with_state=False)
+    for kill_after in (1, 3, 8):
+        url = fresh(f"kill{kill_after}")
+        with pytest.raises(SyncAborted):
+            ingest(world, url, crash_after_commits=kill_after, batch_rows=40, queue_pages=2,
+                   workers=3)
+        ingest(world, url)
+        assert snapshot(url, with_state=False) == expected, kill_after
+    url = fresh("faults")
+    result = ingest(world, url, faults="429=0.04,500=0.03,502=0.02,drop=0.01,seed=3")
+    assert result.retries > 0
+    assert snapshot(url, with_state=False) == expected

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import orjson
 
 from pipelines.catalog import BY_OBJECT
-from pipelines.stripe.records import Row
+from pipelines.stripe.records import Row, payload_hash
 from pipelines.stripe.rejects import Rejected, problem_with, reject
 
 NOT_PLAIN = frozenset({"invoice", "transfer", "event"})
@@ -47,6 +47,7 @@ def parse_page(body: bytes, object_type: str, table: str, account: str | None,
     rejects: list[Rejected] = []
     append = rows.append
     dumps = orjson.dumps
+    digest = payload_hash
     page_max: int | None = None
     last_id: str | None = None
     for obj in items:
@@ -59,8 +60,9 @@ def parse_page(body: bytes, object_type: str, table: str, account: str | None,
             rejects.append(reject(obj, table, account, *problem))
             continue
         created = obj["created"]
+        payload = dumps(obj)
         append(Row(table, obj["id"], account, created, obj.get("livemode"), api_version,
-                   dumps(obj).decode(), "list", False, observed_at))
+                   payload.decode(), "list", False, observed_at, digest(payload)))
         if page_max is None or created > page_max:
             page_max = created
     return ParsedPage(rows, rejects, len(items), has_more, page_max, last_id, None)

@@ -25,10 +25,12 @@ import threading
 from pathlib import Path
 
 from pipelines.stripe.pages import ParsedPage, parse_page
+from pipelines.stripe.records import Row
 
 log = logging.getLogger(__name__)
 
 _HEADER = struct.Struct("<Q")
+_REQUEST = struct.Struct("<QQ")      # lengths of the pickled arguments after the body, of the body
 
 
 def _read_exact(stream, n: int) -> bytes:
@@ -66,7 +68,7 @@ class PageParser:
                 else:
                     if kind == "error":
                         raise ValueError(value)
-                    return value
+                    return _unpack(value)
         return parse_page(*args)
 
     def _start(self) -> subprocess.Popen:
@@ -81,9 +83,11 @@ class PageParser:
 
     def _call(self, args) -> tuple[str, object]:
         assert self._proc is not None and self._proc.stdin and self._proc.stdout
-        msg = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
-        self._proc.stdin.write(_HEADER.pack(len(msg)))
-        self._proc.stdin.write(msg)
+        # the page's bytes go as they are after the pickled rest (pickling them copied the page)
+        body, rest = args[0], pickle.dumps(args[1:], protocol=pickle.HIGHEST_PROTOCOL)
+        self._proc.stdin.write(_REQUEST.pack(len(rest), len(body)))
+        self._proc.stdin.write(rest)
+        self._proc.stdin.write(body)
         self._proc.stdin.flush()
         n, = _HEADER.unpack(_read_exact(self._proc.stdout, _HEADER.size))
         return pickle.loads(_read_exact(self._proc.stdout, n))
@@ -107,21 +111,36 @@ class PageParser:
             self._stop()
 
 
+# A page's rows cross the pipe as columns (one tuple per Row field), not as Row tuples: pickle then
+# writes each field's repeated values (table, account, source...) once by reference and the
+# parent rebuilds the rows in C, about 1 us per row less on each side than pickling the named
+# tuples, and the parent's side shares its GIL with the writer.
+def _pack(page: ParsedPage) -> tuple:
+    return page._replace(rows=tuple(zip(*page.rows)))
+
+
+def _unpack(packed: tuple) -> ParsedPage:
+    page = ParsedPage._make(packed)
+    new = tuple.__new__
+    return page._replace(rows=[new(Row, fields) for fields in zip(*page.rows)])
+
+
 def serve(inp, out) -> None:
-    """The child's loop: a pickled `parse_page` argument tuple in, ("ok", ParsedPage) or
-    ("error", reason) out, until stdin closes."""
+    """The child's loop: `parse_page`'s arguments in (the body's bytes after the pickled others),
+    ("ok", packed ParsedPage) or ("error", reason) out, until stdin closes."""
     import gc
 
     gc.freeze()
     gc.set_threshold(50_000, 10, 10)     # pages make many short-lived dicts and no cycles
     while True:
-        head = inp.read(_HEADER.size)
-        if len(head) < _HEADER.size:
+        head = inp.read(_REQUEST.size)
+        if len(head) < _REQUEST.size:
             return
-        n, = _HEADER.unpack(head)
-        args = pickle.loads(_read_exact(inp, n))
+        n_rest, n_body = _REQUEST.unpack(head)
+        rest = pickle.loads(_read_exact(inp, n_rest))
+        args = (_read_exact(inp, n_body), *rest)
         try:
-            reply = ("ok", parse_page(*args))
+            reply = ("ok", tuple(_pack(parse_page(*args))))
         except ValueError as exc:
             reply = ("error", str(exc))
         msg = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)

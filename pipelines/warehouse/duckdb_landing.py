@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import time
+from operator import attrgetter
 from pathlib import Path
 
 import duckdb
@@ -26,6 +27,7 @@ ARROW_SCHEMA = pa.schema([
     ("id", pa.string()), ("account", pa.string()), ("created", pa.int64()),
     ("livemode", pa.bool_()), ("api_version", pa.string()), ("payload", pa.string()),
     ("source", pa.string()), ("is_deleted", pa.bool_()), ("state_version", pa.int64()),
+    ("payload_hash", pa.uint64()),
 ])
 
 DDL_TABLE = """
@@ -89,7 +91,8 @@ def memory_limit_mb(rows_landed: int) -> int:
 UPDATED_BYTES_PER_CHECKPOINT = 32 * 1024 * 1024
 
 
-# payload_hash: the low 64 bits of the payload's MD5. An upsert decides "changed" on it instead of
+# payload_hash: the low 64 bits of the payload's MD5 (`md5_number_lower(payload)`), computed with
+# the payload (`records.payload_hash`, outside the writer). An upsert decides "changed" on it instead of
 # on the payloads: comparing payloads fetched each conflicting row's payload from its zstd vector
 # (about 2,048 payloads decompressed per row), 0.5-0.65 s per batch of a few hundred re-read rows
 # on the large world, most of an incremental day's landing time. A changed payload whose hash
@@ -97,7 +100,7 @@ UPDATED_BYTES_PER_CHECKPOINT = 32 * 1024 * 1024
 COLUMNS = ("id, account, created, livemode, api_version, payload, synced_at, source, is_deleted, "
            "state_version, payload_hash")
 SELECT_BATCH = ("SELECT id, account, created, livemode, api_version, payload, ?, source, "
-                "is_deleted, state_version, md5_number_lower(payload) FROM _landing_batch")
+                "is_deleted, state_version, payload_hash FROM _landing_batch")
 INSERT = f"INSERT INTO {{target}} ({COLUMNS}) {SELECT_BATCH}"
 
 # Newest version wins, and only a changed payload or deletion flag counts as an update. The
@@ -110,6 +113,9 @@ UPSERT = (
     "state_version = excluded.state_version, payload_hash = excluded.payload_hash "
     "WHERE excluded.state_version >= t.state_version AND "
     "(t.payload_hash IS DISTINCT FROM excluded.payload_hash OR t.is_deleted <> excluded.is_deleted)")
+
+
+_TABLE_OF = attrgetter("table")
 
 
 class DuckDBLanding:
@@ -171,9 +177,13 @@ class DuckDBLanding:
 
     def write(self, rows: list[Row], rejects: list[Rejected], states: list[StreamState],
               run_id: str) -> WriteResult:
-        by_table: dict[str, list[Row]] = {}
-        for r in rows:
-            by_table.setdefault(r.table, []).append(r)
+        tables = set(map(_TABLE_OF, rows))
+        if len(tables) == 1:                 # the usual batch: one stream's pages
+            by_table: dict[str, list[Row]] = {tables.pop(): rows}
+        else:
+            by_table = {}
+            for r in rows:
+                by_table.setdefault(r.table, []).append(r)
         batches = {table: pa.Table.from_pydict(columns_of(trows), schema=ARROW_SCHEMA)
                    for table, trows in by_table.items()}
         while True:

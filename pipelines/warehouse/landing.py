@@ -19,7 +19,7 @@ from typing import Protocol
 
 from pipelines.catalog import OBJECT_TYPES
 from pipelines.stripe.accounts import AccountActivity
-from pipelines.stripe.records import Row
+from pipelines.stripe.records import Row, payload_hash
 from pipelines.stripe.rejects import Rejected
 from pipelines.stripe.state import StreamState
 
@@ -54,10 +54,10 @@ class WriteResult:
 
 def columns_of(rows: list[Row]) -> dict[str, list]:
     if not rows:
-        return {c: [] for c in ROW_COLUMNS}
+        return {c: [] for c in ROW_COLUMNS + ("payload_hash",)}
     # a Row is a tuple: zip(*rows) transposes in C, one pass instead of one per column
-    _table, ids, account, created, livemode, api_version, payload, source, is_deleted, observed = \
-        zip(*rows)
+    _table, ids, account, created, livemode, api_version, payload, source, is_deleted, observed, \
+        hashes = zip(*rows)
     rank = SOURCE_RANK
     return {
         "id": list(ids),
@@ -69,6 +69,9 @@ def columns_of(rows: list[Row]) -> dict[str, list]:
         "source": list(source),
         "is_deleted": list(is_deleted),
         "state_version": [o * 2 + rank[s] for o, s in zip(observed, source)],
+        # `records.payload_hash`, made with the payload; a row built without it gets it here
+        "payload_hash": list(hashes) if None not in hashes else
+                        [h if h is not None else payload_hash(p.encode()) for h, p in zip(hashes, payload)],
     }
 
 

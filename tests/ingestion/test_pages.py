@@ -103,6 +103,22 @@ def test_the_parser_process_returns_what_the_thread_would():
     assert proc.poll() is not None    # closed: the child has exited
 
 
+def test_pages_of_every_shape_cross_the_process_unchanged():
+    """Rows cross the pipe as columns: an empty page, a page of rejects only and a page without
+    its list come back as the thread makes them."""
+    parser = PageParser(True)
+    bodies = [b'{"object":"list","data":[],"has_more":false}',
+              b'{"object":"list","data":[1,{"id":"x"}],"has_more":true}',
+              b'{"object":"list","data":{"x":1}}', _page("customer")]
+    try:
+        for body in bodies:
+            args = (body, "customer", "customer", None, None, 3)
+            assert parser.parse(*args) == parse_page(*args)
+        assert parser._proc is not None and not parser._failed
+    finally:
+        parser.close()
+
+
 def test_a_dead_parser_process_falls_back_to_parsing_in_the_thread():
     parser = PageParser(True)
     body = _page("charge")

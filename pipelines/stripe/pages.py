@@ -62,7 +62,7 @@ def parse_page(body: bytes, object_type: str, table: str, account: str | None,
         created = obj["created"]
         payload = dumps(obj)
         append(Row(table, obj["id"], account, created, obj.get("livemode"), api_version,
-                   payload.decode(), "list", False, observed_at, digest(payload)))
+                   payload, "list", False, observed_at, digest(payload)))
         if page_max is None or created > page_max:
             page_max = created
     return ParsedPage(rows, rejects, len(items), has_more, page_max, last_id, None)

@@ -30,7 +30,9 @@ class Row(NamedTuple):
     created: int
     livemode: bool | None
     api_version: str | None
-    payload: str
+    # the object's JSON as orjson writes it, UTF-8 bytes: kept as orjson's bytes from parser to
+    # Arrow, it is never decoded and re-encoded (str, from hand-made rows, lands the same)
+    payload: bytes | str
     source: str            # list / event / retrieve
     is_deleted: bool
     observed_at: int
@@ -47,7 +49,7 @@ def to_row(table: str, obj: dict[str, Any], *, account: str | None, api_version:
         created=obj["created"],
         livemode=obj.get("livemode"),
         api_version=api_version,
-        payload=payload.decode(),
+        payload=payload,
         source=source,
         is_deleted=is_deleted,
         observed_at=observed_at,

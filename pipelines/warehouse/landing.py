@@ -71,7 +71,8 @@ def columns_of(rows: list[Row]) -> dict[str, list]:
         "state_version": [o * 2 + rank[s] for o, s in zip(observed, source)],
         # `records.payload_hash`, made with the payload; a row built without it gets it here
         "payload_hash": list(hashes) if None not in hashes else
-                        [h if h is not None else payload_hash(p.encode()) for h, p in zip(hashes, payload)],
+                        [h if h is not None else payload_hash(p if isinstance(p, bytes) else p.encode())
+                         for h, p in zip(hashes, payload)],
     }
 
 

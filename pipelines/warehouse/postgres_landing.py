@@ -50,8 +50,10 @@ def _csv(rows: list[Row]) -> io.StringIO:
     w = csv.writer(buf)
     cols = columns_of(rows)
     for values in zip(*(cols[c] for c in ROW_COLUMNS)):
-        # NULL is the unquoted empty field; text never is (csv quotes empty strings)
-        w.writerow(["" if v is None else ("t" if v is True else "f" if v is False else v)
+        # NULL is the unquoted empty field; text never is (csv quotes empty strings); a payload
+        # comes as UTF-8 bytes (records.Row)
+        w.writerow(["" if v is None else ("t" if v is True else "f" if v is False else
+                                          v.decode() if isinstance(v, bytes) else v)
                     for v in values])
     buf.seek(0)
     return buf

@@ -31,16 +31,19 @@ def test_both_row_builders_carry_the_hash_of_their_payload():
     by_event = to_row("charge", obj, account=None, api_version="v", source="event", observed_at=7)
     page = parse_page(orjson.dumps({"object": "list", "data": [obj], "has_more": False}),
                       "charge", "charge", None, "v", 7)
-    assert by_event.payload == page.rows[0].payload == orjson.dumps(obj).decode()
+    assert by_event.payload == page.rows[0].payload == orjson.dumps(obj)
     assert by_event.payload_hash == page.rows[0].payload_hash == payload_hash(orjson.dumps(obj))
 
 
 def test_rows_with_and_without_the_hash_land_the_same_column(tmp_path):
+    """Hand-made rows (str payload, no hash) land what the parser's rows (bytes, hashed) land."""
     rows = [Row("charge", f"ch_{i}", None, 100, False, "v", text, "list", False, 1)
             for i, text in enumerate(TEXTS)]
-    hashed = [r._replace(payload_hash=payload_hash(r.payload.encode())) for r in rows]
+    hashed = [r._replace(payload=r.payload.encode(), payload_hash=payload_hash(r.payload.encode()))
+              for r in rows]
+    mixed = [rows[0], hashed[1], rows[2]]
     landed = {}
-    for name, batch in (("without", rows), ("with", hashed)):
+    for name, batch in (("without", rows), ("with", hashed), ("mixed", mixed)):
         landing = DuckDBLanding(tmp_path / f"{name}.duckdb")
         landing.ensure_schema()
         landing.write(batch, [], [], "r")
@@ -48,5 +51,7 @@ def test_rows_with_and_without_the_hash_land_the_same_column(tmp_path):
             "SELECT id, payload_hash, md5_number_lower(payload) FROM raw_stripe.charge "
             "ORDER BY id").fetchall()
         landing.close()
-    assert landed["with"] == landed["without"]
+    assert landed["with"] == landed["without"] == landed["mixed"]
+    assert [p for (p,) in duckdb.connect(str(tmp_path / "with.duckdb"), read_only=True).execute(
+        "SELECT payload FROM raw_stripe.charge ORDER BY id").fetchall()] == TEXTS
     assert all(h == sql for _id, h, sql in landed["with"]) and len(landed["with"]) == 3

@@ -12,6 +12,12 @@ pickles over its stdin and stdout. It imports orjson and the validation rules on
 and holds one page at a time. One child serves every reader thread of a run, one page at a time;
 if it cannot be started or dies, pages are parsed in the reader threads again (logged), so a run
 never depends on it. It exits when its stdin closes, so it never outlives its parent.
+
+The parent names the protocol it speaks (`PROTOCOL`) on the child's command line, and a child of
+another version exits at once: the parent then reads end-of-file and parses in its threads. Without
+it, a parent that imported this module before a checkout changed it, starting a child of the new
+code, deadlocked: each read its pipe for a message framed the other way (seen once in session 6,
+when the request framing changed under a running day's ingest).
 """
 from __future__ import annotations
 
@@ -29,6 +35,8 @@ from pipelines.stripe.records import Row
 
 log = logging.getLogger(__name__)
 
+# bump when the bytes on the pipe change (2: the body after the pickled arguments, rows as columns)
+PROTOCOL = 2
 _HEADER = struct.Struct("<Q")
 _REQUEST = struct.Struct("<QQ")      # lengths of the pickled arguments after the body, of the body
 
@@ -71,14 +79,14 @@ class PageParser:
                     return _unpack(value)
         return parse_page(*args)
 
-    def _start(self) -> subprocess.Popen:
+    def _start(self, protocol: int = PROTOCOL) -> subprocess.Popen:
         root = str(Path(__file__).resolve().parents[2])
         # the child needs no credentials: the API key and the warehouse URL stay in the parent
         env = {k: v for k, v in os.environ.items()
                if not (k.startswith(("STRIPE", "WAREHOUSE", "PG"))
                        or any(w in k for w in ("KEY", "SECRET", "PASSWORD", "TOKEN")))}
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        return subprocess.Popen([sys.executable, "-m", "pipelines.stripe.parse_worker"],
+        return subprocess.Popen([sys.executable, "-m", "pipelines.stripe.parse_worker", str(protocol)],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=root)
 
     def _call(self, args) -> tuple[str, object]:
@@ -154,6 +162,10 @@ if __name__ == "__main__":
 
     # Ctrl-C reaches the whole process group: the parent handles it and closes our stdin
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.argv[1:] != [str(PROTOCOL)]:
+        print(f"parse_worker: the parent speaks protocol {sys.argv[1:] or 'unnamed'}, this child "
+              f"{PROTOCOL}: exiting (the parent parses in its threads)", file=sys.stderr)
+        sys.exit(2)
     # the protocol owns fd 1: anything printed goes to stderr
     protocol_out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)

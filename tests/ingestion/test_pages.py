@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from pipelines.stripe.pages import is_plain, parse_page
-from pipelines.stripe.parse_worker import PageParser
+from pipelines.stripe.parse_worker import PROTOCOL, PageParser
 from pipelines.stripe.readers import Batch, PageBuilder
 
 FIXTURES = json.loads(
@@ -129,6 +129,19 @@ def test_a_dead_parser_process_falls_back_to_parsing_in_the_thread():
         parser._proc.wait()
         assert parser.parse(*args) == parse_page(*args)
         assert parser._proc is None and parser._failed
+    finally:
+        parser.close()
+
+
+def test_a_child_of_another_protocol_exits_and_the_thread_parses():
+    """A parent that loaded this module before the file changed starts a child of the new code:
+    the child refuses at once instead of both waiting on their pipes."""
+    parser = PageParser(True)
+    parser._proc = parser._start(protocol=PROTOCOL - 1)
+    args = (_page("charge"), "charge", "charge", None, "v1", 7)
+    try:
+        assert parser.parse(*args) == parse_page(*args)
+        assert parser._failed and parser._proc is None
     finally:
         parser.close()
 

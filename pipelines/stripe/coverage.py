@@ -14,9 +14,7 @@ than the account's last balance transactions listing is *shown* when:
 Proofs read landed rows only, so they hold however those rows arrived (this run, an earlier or a
 killed one); anything not proven keeps the visit.
 
-SQL that DuckDB and PostgreSQL both accept (`payload ->> 'key'`), run on the landing's
-connection: the landing contract (`pipelines/warehouse/landing.py`) has no query of its own for
-this yet.
+SQL that DuckDB and PostgreSQL both accept (`payload ->> 'key'`), run by the landing's `fetch`.
 """
 from __future__ import annotations
 
@@ -107,22 +105,9 @@ def unshown_activity(rows) -> dict[str, int | None]:
     return out
 
 
-def _query(landing, sql: str) -> list[tuple]:
-    con = landing.con
-    if getattr(landing, "kind", None) == "postgres":
-        with con.cursor() as cur:
-            cur.execute(sql)
-            rows = cur.fetchall()
-        con.commit()
-        return rows
-    return con.execute(sql).fetchall()
-
-
-def platform_activity(landing) -> dict[str, int | None] | None:
+def platform_activity(landing) -> dict[str, int | None]:
     """For every account whose balance transactions were listed once: the newest time of a
     platform row naming it, newer than that listing, that the warehouse does not show (None:
-    none). None when the landing offers no connection to ask (rule 3 then counts every row)."""
-    if getattr(landing, "con", None) is None:
-        return None
-    shown = unshown_activity(_query(landing, ROWS_SQL))
-    return {account: shown.get(account) for (account,) in _query(landing, LISTED_SQL)}
+    none)."""
+    shown = unshown_activity(landing.fetch(ROWS_SQL))
+    return {account: shown.get(account) for (account,) in landing.fetch(LISTED_SQL)}

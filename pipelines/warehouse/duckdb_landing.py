@@ -256,8 +256,10 @@ class DuckDBLanding:
         return result
 
     def account_activity(self, streams: list[str], now: int) -> list[AccountActivity]:
-        sql = activity_sql(streams, now)
-        return activities_from(self.con.execute(sql).fetchall())
+        return activities_from(self.fetch(activity_sql(streams, now)))
+
+    def fetch(self, sql: str) -> list[tuple]:
+        return self.con.execute(sql).fetchall()
 
     def close(self) -> None:
         try:

@@ -146,12 +146,14 @@ class PostgresLanding:
         return result
 
     def account_activity(self, streams: list[str], now: int) -> list[AccountActivity]:
-        sql = activity_sql(streams, now)
+        return activities_from(self.fetch(activity_sql(streams, now)))
+
+    def fetch(self, sql: str) -> list[tuple]:
         with self.con.cursor() as cur:
             cur.execute(sql)
             rows = cur.fetchall()
         self.con.commit()
-        return activities_from(rows)
+        return rows
 
     def close(self) -> None:
         try:

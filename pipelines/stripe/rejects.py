@@ -42,7 +42,24 @@ def problem_with(obj: Any, expected_object: str) -> tuple[str, str] | None:
     livemode = obj.get("livemode")
     if livemode is not None and not isinstance(livemode, bool):
         return "livemode", f"not a boolean ({type(livemode).__name__})"
+    if expected_object == "event":
+        return event_problem(obj)
     return money_problem(obj, expected_object)
+
+
+def event_problem(event: dict) -> tuple[str, str] | None:
+    """(field, reason) when an event cannot say what changed: without its type or the object it
+    carries, the sync could not apply it and the event marts could not classify it. Checked here,
+    once per event as it lands, rather than by a dbt test that would parse every stored event's
+    payload again in every build (stg_stripe__events is a view over a million of them on large)."""
+    etype = event.get("type")
+    if not isinstance(etype, str) or not etype:
+        return "type", "missing" if etype is None else f"not a non-empty string ({etype!r})"
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        return "data.object", "missing" if not isinstance(data, dict) or data.get("object") is None \
+            else f"not a JSON object ({type(data.get('object')).__name__})"
+    return None
 
 
 # Money fields Stripe always sets on these objects: integers in minor units, never negative

@@ -37,3 +37,13 @@ def test_bad_charge_money_is_rejected_with_its_field(change, expected):
 def test_negative_balance_transactions_and_other_currencies_land():
     payout_txn = {**FIXTURES["balance_transaction"], "amount": -2500, "net": -2500, "currency": "nzd"}
     assert problem_with(payout_txn, "balance_transaction") is None
+
+
+def test_stripes_example_event_lands_and_an_event_without_type_or_object_is_quarantined():
+    event = FIXTURES["event"]
+    assert problem_with(event, "event") is None
+    assert problem_with({k: v for k, v in event.items() if k != "type"}, "event") == ("type", "missing")
+    assert problem_with(dict(event, type=""), "event") == ("type", "not a non-empty string ('')")
+    assert problem_with(dict(event, data={}), "event") == ("data.object", "missing")
+    assert problem_with(dict(event, data={"object": "ch_1"}), "event") == (
+        "data.object", "not a JSON object (str)")

@@ -115,6 +115,28 @@ UPSERT = (
     "(t.payload_hash IS DISTINCT FROM excluded.payload_hash OR t.is_deleted <> excluded.is_deleted)")
 
 
+_STATE_UPDATES = ", ".join(f"{c} = excluded.{c}" for c in STATE_COLUMNS[2:])
+UPSERT_STATES = (
+    f"INSERT INTO {SCHEMA}._sync_state ({', '.join(STATE_COLUMNS)}, updated_at, run_id) "
+    f"SELECT {', '.join(STATE_COLUMNS)}, ?, ? FROM _landing_states "
+    f"ON CONFLICT (stream, account) DO UPDATE SET {_STATE_UPDATES}, "
+    "updated_at = excluded.updated_at, run_id = excluded.run_id")
+STATE_ARROW_SCHEMA = pa.schema([
+    ("stream", pa.string()), ("account", pa.string()), ("cursor", pa.int64()),
+    ("synced_through", pa.int64()), ("full_started", pa.int64()), ("pass_full", pa.bool_()),
+    ("pass_floor", pa.int64()), ("pass_started", pa.int64()), ("pass_max", pa.int64()),
+    ("pass_after", pa.string())])
+assert tuple(STATE_ARROW_SCHEMA.names) == STATE_COLUMNS
+
+
+def states_table(states: list[StreamState]) -> pa.Table:
+    """The states as one Arrow batch, the last of each (stream, account) kept: one INSERT may
+    not update a row twice, and a later state of a stream in the same write supersedes."""
+    last = {s.key: s for s in states}
+    return pa.Table.from_pylist([dict(zip(STATE_COLUMNS, state_tuple(s))) for s in last.values()],
+                                schema=STATE_ARROW_SCHEMA)
+
+
 _TABLE_OF = attrgetter("table")
 
 
@@ -242,13 +264,11 @@ class DuckDBLanding:
                     [(reject_key(r), r.object_type, r.account, r.object_id, r.field, r.reason,
                       r.raw, now, run_id) for r in rejects])
             if states:
-                placeholders = ", ".join("?" * (len(STATE_COLUMNS) + 2))
-                updates = ", ".join(f"{c} = excluded.{c}" for c in STATE_COLUMNS[2:])
-                con.executemany(
-                    f"INSERT INTO {SCHEMA}._sync_state ({', '.join(STATE_COLUMNS)}, updated_at, "
-                    f"run_id) VALUES ({placeholders}) ON CONFLICT (stream, account) DO UPDATE SET "
-                    f"{updates}, updated_at = excluded.updated_at, run_id = excluded.run_id",
-                    [state_tuple(s) + (now, run_id) for s in states])
+                # one statement over an Arrow batch: executemany ran the upsert once per state
+                # (0.6 s a write with a few thousand accounts' states, 28 s of the large day)
+                con.register("_landing_states", states_table(states))
+                con.execute(UPSERT_STATES, [now, run_id])
+                con.unregister("_landing_states")
             con.commit()
         except BaseException:
             con.rollback()

@@ -6,6 +6,7 @@ import csv
 import io
 
 import psycopg2
+from psycopg2.extras import execute_values
 
 from pipelines.stripe.accounts import AccountActivity
 from pipelines.stripe.records import Row
@@ -131,14 +132,17 @@ class PostgresLanding:
                         [(reject_key(r), r.object_type, r.account, r.object_id, r.field,
                           r.reason, r.raw, now, run_id) for r in rejects])
                 if states:
-                    placeholders = ", ".join(["%s"] * (len(STATE_COLUMNS) + 2))
+                    # a statement per 1,000 states, not one per state (executemany); one
+                    # statement may not update a row twice: a stream's last state wins
                     updates = ", ".join(f"{c} = excluded.{c}" for c in STATE_COLUMNS[2:])
-                    cur.executemany(
+                    last = {s.key: s for s in states}
+                    execute_values(
+                        cur,
                         f"INSERT INTO {SCHEMA}._sync_state ({', '.join(STATE_COLUMNS)}, "
-                        f"updated_at, run_id) VALUES ({placeholders}) ON CONFLICT (stream, account) "
+                        f"updated_at, run_id) VALUES %s ON CONFLICT (stream, account) "
                         f"DO UPDATE SET {updates}, updated_at = excluded.updated_at, "
                         f"run_id = excluded.run_id",
-                        [state_tuple(s) + (now, run_id) for s in states])
+                        [state_tuple(s) + (now, run_id) for s in last.values()], page_size=1000)
             self.con.commit()
         except BaseException:
             self.con.rollback()

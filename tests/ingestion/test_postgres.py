@@ -64,3 +64,29 @@ def test_postgres_matches_duckdb_reruns_clean_and_resumes(tiny_world, tiny_clean
     again = ingest(tiny_world, pg_url)
     assert sum(s.inserted + s.updated for s in again.tables.values()) == 0
     assert pg_snapshot(pg_url) == snap          # not even synced_at moved
+
+
+@pytest.mark.postgres
+def test_stream_states_land_in_pages_the_last_of_a_stream_winning(pg_url):
+    """The PostgreSQL landing writes states a page of 1,000 per statement (execute_values), not
+    one statement per state; one statement may not update a row twice, so the last state of a
+    stream in a write is the one kept, as the per-state loop kept it."""
+    from pipelines.stripe.state import StreamState
+    from pipelines.warehouse.postgres_landing import PostgresLanding
+    from pipelines.warehouse.url import parse_warehouse_url
+
+    landing = PostgresLanding(parse_warehouse_url(pg_url))
+    try:
+        landing.ensure_schema()
+        landing.write([], [], [StreamState("balance_transaction", f"acct_{i}", cursor=i)
+                               for i in range(2500)], "r1")
+        landing.write([], [], [StreamState("charge", "", cursor=100, pass_full=True, pass_after="ch_0"),
+                               StreamState("balance_transaction", "acct_7", cursor=70),
+                               StreamState("charge", "", cursor=200, synced_through=250)], "r2")
+        states = landing.load_states()
+    finally:
+        landing.close()
+    assert len(states) == 2501
+    assert states[("charge", "")] == StreamState("charge", "", cursor=200, synced_through=250)
+    assert states[("balance_transaction", "acct_7")].cursor == 70
+    assert states[("balance_transaction", "acct_2499")].cursor == 2499

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -32,6 +33,8 @@ from .reconcile import ItemizedRow, ReconciledLine
 from .schedule import PayoutSchedule
 
 FINANCE = "finance"
+# `INSERT INTO <table> VALUES (?, ..., ?)`: the statements executemany can land in bulk
+_PLAIN_INSERT = re.compile(r"\s*INSERT INTO ([\w.]+) VALUES \((?:\?\s*,\s*)*\?\)\s*$", re.IGNORECASE)
 
 
 class Warehouse:
@@ -85,9 +88,34 @@ class Warehouse:
         self._cursor().execute(self._sql(sql), tuple(params))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """A plain `INSERT INTO t VALUES (?, ...)` lands as one statement: DuckDB's executemany
+        runs the statement once per row (4.6 s for the large world's day of creator balances),
+        so DuckDB inserts from one Arrow batch and PostgreSQL a page of rows per statement."""
         rows = [tuple(r) for r in rows]
-        if rows:
-            self._cursor().executemany(self._sql(sql), rows)
+        if not rows:
+            return
+        plain = _PLAIN_INSERT.match(sql)
+        if plain and self.kind == "duckdb":
+            import pyarrow as pa
+
+            try:
+                batch = pa.table({f"c{i}": [r[i] for r in rows] for i in range(len(rows[0]))})
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+                batch = None      # values Arrow cannot type as one column: row by row
+            if batch is not None:
+                self._conn.register("_executemany_rows", batch)
+                try:
+                    self._conn.execute(f"INSERT INTO {plain.group(1)} SELECT * FROM _executemany_rows")
+                finally:
+                    self._conn.unregister("_executemany_rows")
+                return
+        elif plain:
+            from psycopg2.extras import execute_values
+
+            execute_values(self._conn.cursor(), f"INSERT INTO {plain.group(1)} VALUES %s", rows,
+                           page_size=1000)
+            return
+        self._cursor().executemany(self._sql(sql), rows)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         cur = self._cursor()

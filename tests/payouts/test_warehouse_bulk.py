@@ -3,14 +3,13 @@ batch, PostgreSQL a page per statement) with the same values a row-by-row insert
 integers and decimals, dates, nulls; values Arrow cannot put in one column go row by row."""
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from decimal import Decimal
 
-import psycopg2
 import pytest
 
 from pipelines.payouts.warehouse import Warehouse
+from tests.pg import fresh_database
 
 DDL = ("CREATE TABLE finance.t (day DATE NOT NULL, creator VARCHAR NOT NULL, amount BIGINT NOT NULL,"
        " rate DECIMAL(18, 6), reason VARCHAR)")
@@ -22,17 +21,8 @@ ROWS = [(date(2026, 11, 2), "acct_1", 9_007_199_254_740_993, Decimal("0.123456")
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def url(request, tmp_path):
     if request.param == "duckdb":
-        yield f"duckdb:///{tmp_path / 'wh.duckdb'}"
-        return
-    name = f"cb_bulk_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-    admin.autocommit = True
-    admin.cursor().execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
+        return f"duckdb:///{tmp_path / 'wh.duckdb'}"
+    return fresh_database("cb_payouts_bulk_insert")
 
 
 def test_bulk_insert_keeps_every_value_exactly(url):

@@ -49,7 +49,7 @@ def problem_with(obj: Any, expected_object: str) -> tuple[str, str] | None:
 
 def event_problem(event: dict) -> tuple[str, str] | None:
     """(field, reason) when an event cannot say what changed: without its type or the object it
-    carries, the sync could not apply it and the event marts could not classify it. Checked here,
+    carries, the sync could not apply it and stg_stripe__events could not classify it. Checked here,
     once per event as it lands, rather than by a dbt test that would parse every stored event's
     payload again in every build (stg_stripe__events is a view over a million of them on large)."""
     etype = event.get("type")

@@ -86,8 +86,7 @@ def creator_balances(context: dg.AssetExecutionContext, warehouse: WarehouseReso
                    " balance_date DATE NOT NULL)")
         with wh.transaction():
             wh.execute(f"DELETE FROM {W.FINANCE}.creator_balances WHERE as_of_date = ?", (day,))
-            wh.executemany(f"INSERT INTO {W.FINANCE}.creator_balances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           [(day, *r) for r in rows])
+            wh.insert(f"{W.FINANCE}.creator_balances", [(day, *r) for r in rows])
     available: Counter = Counter()
     pending: Counter = Counter()
     reserved: Counter = Counter()

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
+from pipelines.warehouse.bulk import insert_rows
 from pipelines.warehouse.url import parse_warehouse_url
 
 # table -> DDL columns. TIN-bearing data lives only in restricted.tax_profiles.
@@ -73,15 +74,7 @@ class Warehouse:
 
     def insert(self, qualified: str, columns: list[str], rows: list[tuple]) -> None:
         """Bulk insert (row-by-row executemany is far too slow on DuckDB for thousands of rows)."""
-        if not rows:
-            return
-        if self.kind == "duckdb":
-            import pyarrow as pa
-            batch = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})  # noqa: F841 (read by SQL)
-            self.conn.execute(f"INSERT INTO {qualified} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM batch")
-        else:
-            from psycopg2.extras import execute_values
-            execute_values(self.conn.cursor(), f"INSERT INTO {qualified} ({', '.join(columns)}) VALUES %s", rows)
+        insert_rows(self.conn, self.kind, qualified, rows, columns)
 
     def rows(self, sql: str, params: tuple = ()) -> list[dict]:
         cur = self.conn.cursor()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import re
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -25,6 +24,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+from pipelines.warehouse.bulk import insert_rows
+
 from .fx import FxRates
 from .journal import SENT, JournalEntry
 from .model import AccountFacts, CreatorBalance, InstantRequest, OpenDispute, PlanInputs, RecentPayout
@@ -33,8 +34,6 @@ from .reconcile import ItemizedRow, ReconciledLine
 from .schedule import PayoutSchedule
 
 FINANCE = "finance"
-# `INSERT INTO <table> VALUES (?, ..., ?)`: the statements executemany can land in bulk
-_PLAIN_INSERT = re.compile(r"\s*INSERT INTO ([\w.]+) VALUES \((?:\?\s*,\s*)*\?\)\s*$", re.IGNORECASE)
 
 
 class Warehouse:
@@ -88,34 +87,14 @@ class Warehouse:
         self._cursor().execute(self._sql(sql), tuple(params))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        """A plain `INSERT INTO t VALUES (?, ...)` lands as one statement: DuckDB's executemany
-        runs the statement once per row (4.6 s for the large world's day of creator balances),
-        so DuckDB inserts from one Arrow batch and PostgreSQL a page of rows per statement."""
         rows = [tuple(r) for r in rows]
-        if not rows:
-            return
-        plain = _PLAIN_INSERT.match(sql)
-        if plain and self.kind == "duckdb":
-            import pyarrow as pa
+        if rows:
+            self._cursor().executemany(self._sql(sql), rows)
 
-            try:
-                batch = pa.table({f"c{i}": [r[i] for r in rows] for i in range(len(rows[0]))})
-            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-                batch = None      # values Arrow cannot type as one column: row by row
-            if batch is not None:
-                self._conn.register("_executemany_rows", batch)
-                try:
-                    self._conn.execute(f"INSERT INTO {plain.group(1)} SELECT * FROM _executemany_rows")
-                finally:
-                    self._conn.unregister("_executemany_rows")
-                return
-        elif plain:
-            from psycopg2.extras import execute_values
-
-            execute_values(self._conn.cursor(), f"INSERT INTO {plain.group(1)} VALUES %s", rows,
-                           page_size=1000)
-            return
-        self._cursor().executemany(self._sql(sql), rows)
+    def insert(self, table: str, rows: Iterable[Sequence[Any]], columns: Sequence[str] | None = None) -> None:
+        """Append rows (in the order of `columns`, else of the table's) in one statement, not one
+        per row as executemany does."""
+        insert_rows(self._conn, self.kind, table, [tuple(r) for r in rows], columns)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         cur = self._cursor()
@@ -497,17 +476,17 @@ def write_plan_tables(wh: Warehouse, plan: PayoutPlan) -> None:
     with wh.transaction():
         for table in ("payout_plan", "payout_plan_exclusions", "payout_plan_totals"):
             wh.execute(f"DELETE FROM {FINANCE}.{table} WHERE plan_date = ?", (plan.day,))
-        wh.executemany(
-            f"INSERT INTO {FINANCE}.payout_plan ({', '.join(PLAN_COLUMNS)})"
-            f" VALUES ({', '.join('?' * len(PLAN_COLUMNS))})",
+        wh.insert(
+            f"{FINANCE}.payout_plan",
             [(l.day, l.plan_version, l.creator, l.currency, l.method, l.amount, l.fee, l.net,
               l.available, l.in_flight, l.reserved, l.destination, l.retry_of, l.failure_code,
-              l.idempotency_key, l.remainder, l.remainder_reason) for l in plan.lines])
-        wh.executemany(f"INSERT INTO {FINANCE}.payout_plan_exclusions VALUES (?, ?, ?, ?, ?, ?)",
-                       [(plan.day, e.creator, e.currency, e.method, e.reason, e.detail)
-                        for e in plan.exclusions])
-        wh.executemany(f"INSERT INTO {FINANCE}.payout_plan_totals VALUES (?, ?, ?, ?, ?, ?)",
-                       [(plan.day, t.currency, t.lines, t.amount, t.fee, t.net) for t in plan.totals])
+              l.idempotency_key, l.remainder, l.remainder_reason) for l in plan.lines],
+            PLAN_COLUMNS)
+        wh.insert(f"{FINANCE}.payout_plan_exclusions",
+                  [(plan.day, e.creator, e.currency, e.method, e.reason, e.detail)
+                   for e in plan.exclusions])
+        wh.insert(f"{FINANCE}.payout_plan_totals",
+                  [(plan.day, t.currency, t.lines, t.amount, t.fee, t.net) for t in plan.totals])
 
 
 def read_plan_lines(wh: Warehouse, day: date) -> tuple[PlanLine, ...]:
@@ -571,13 +550,13 @@ def write_reconciliation(wh: Warehouse, day: date, lines: Sequence[ReconciledLin
                " matched BOOLEAN NOT NULL, reasons VARCHAR)")
     with wh.transaction():
         wh.execute(f"DELETE FROM {FINANCE}.payout_reconciliation WHERE plan_date = ?", (day,))
-        wh.executemany(
-            f"INSERT INTO {FINANCE}.payout_reconciliation ({', '.join(RECON_COLUMNS)})"
-            f" VALUES ({', '.join('?' * len(RECON_COLUMNS))})",
+        wh.insert(
+            f"{FINANCE}.payout_reconciliation",
             [(l.day, l.key, l.creator, l.currency, l.method, l.planned_amount, l.planned_fee,
               l.planned_net, l.state, l.payout_id, l.payout_amount, l.stripe_fee, l.failure_code,
               l.expected_debit, l.debited, l.difference, l.matched, "; ".join(l.reasons))
-             for l in lines])
+             for l in lines],
+            RECON_COLUMNS)
 
 
 def write_itemized(wh: Warehouse, month: str, rows: Sequence[ItemizedRow]) -> None:
@@ -587,9 +566,9 @@ def write_itemized(wh: Warehouse, month: str, rows: Sequence[ItemizedRow]) -> No
                " returned BIGINT NOT NULL, fees BIGINT NOT NULL, unreconciled INTEGER NOT NULL)")
     with wh.transaction():
         wh.execute(f"DELETE FROM {FINANCE}.payout_itemized WHERE month = ?", (month,))
-        wh.executemany(f"INSERT INTO {FINANCE}.payout_itemized VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       [(r.month, r.creator, r.currency, r.payouts, r.paid, r.in_flight,
-                         r.returned, r.fees, r.unreconciled) for r in rows])
+        wh.insert(f"{FINANCE}.payout_itemized",
+                  [(r.month, r.creator, r.currency, r.payouts, r.paid, r.in_flight,
+                    r.returned, r.fees, r.unreconciled) for r in rows])
 
 
 def utc_day(epoch: int) -> date:

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import polars as pl
 
+from pipelines.warehouse.bulk import insert_arrow
 from pipelines.warehouse.url import WarehouseTarget, parse_warehouse_url
 
 _QUALIFIED = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
@@ -121,9 +122,7 @@ def insert_frame(conn, cur, kind: str, table: str, frame: pl.DataFrame) -> None:
         return
     columns = ", ".join(f'"{c}"' for c in frame.columns)
     if kind == "duckdb":
-        conn.register("_frame_to_write", frame.to_arrow())
-        cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _frame_to_write")
-        conn.unregister("_frame_to_write")
+        insert_arrow(conn, table, frame.to_arrow(), frame.columns)
     else:
         from psycopg2.extras import execute_values
 

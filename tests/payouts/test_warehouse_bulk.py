@@ -1,4 +1,4 @@
-"""`Warehouse.executemany` lands a plain INSERT ... VALUES in one statement (DuckDB from an Arrow
+"""`Warehouse.insert` (pipelines.warehouse.bulk) lands rows in one statement (DuckDB from an Arrow
 batch, PostgreSQL a page per statement) with the same values a row-by-row insert gives: exact
 integers and decimals, dates, nulls; values Arrow cannot put in one column go row by row."""
 from __future__ import annotations
@@ -29,11 +29,10 @@ def test_bulk_insert_keeps_every_value_exactly(url):
     with Warehouse(url) as wh:
         wh.execute("CREATE SCHEMA IF NOT EXISTS finance")
         wh.execute(DDL)
-        wh.executemany("INSERT INTO finance.t VALUES (?, ?, ?, ?, ?)", ROWS * 700)
+        wh.insert("finance.t", ROWS * 700)
         # an int and a whole Decimal in one column (Arrow types it decimal): both land exact
-        wh.executemany("INSERT INTO finance.t VALUES (?, ?, ?, ?, ?)",
-                       [(date(2026, 11, 4), "acct_4", 7, None, "y"),
-                        (date(2026, 11, 4), "acct_5", Decimal("8"), None, "x")])
+        wh.insert("finance.t", [(date(2026, 11, 4), "acct_4", 7, None, "y"),
+                                (date(2026, 11, 4), "acct_5", Decimal("8"), None, "x")])
         got = wh.rows("SELECT day, creator, amount, rate, reason, count(*) FROM finance.t"
                       " GROUP BY 1, 2, 3, 4, 5 ORDER BY creator")
     assert [tuple(r) for r in got] == [
@@ -49,6 +48,5 @@ def test_values_arrow_cannot_type_as_one_column_go_row_by_row(tmp_path):
     with Warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}") as wh:
         wh.execute("CREATE SCHEMA finance")
         wh.execute(DDL)
-        wh.executemany("INSERT INTO finance.t VALUES (?, ?, ?, ?, ?)",
-                       [(date(2026, 11, 4), "acct_4", 7, None, 5), (date(2026, 11, 4), "acct_5", 8, None, "x")])
+        wh.insert("finance.t", [(date(2026, 11, 4), "acct_4", 7, None, 5), (date(2026, 11, 4), "acct_5", 8, None, "x")])
         assert wh.rows("SELECT creator, reason FROM finance.t ORDER BY 1") == [("acct_4", "5"), ("acct_5", "x")]

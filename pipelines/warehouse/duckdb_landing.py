@@ -20,7 +20,7 @@ from pipelines.stripe.rejects import Rejected
 from pipelines.stripe.state import StreamState
 from pipelines.warehouse.landing import (
     SCHEMA, STATE_COLUMNS, TABLES, WriteResult, activities_from, activity_sql, columns_of,
-    reject_key, state_tuple,
+    latest_states, reject_key,
 )
 
 ARROW_SCHEMA = pa.schema([
@@ -121,20 +121,12 @@ UPSERT_STATES = (
     f"SELECT {', '.join(STATE_COLUMNS)}, ?, ? FROM _landing_states "
     f"ON CONFLICT (stream, account) DO UPDATE SET {_STATE_UPDATES}, "
     "updated_at = excluded.updated_at, run_id = excluded.run_id")
-STATE_ARROW_SCHEMA = pa.schema([
-    ("stream", pa.string()), ("account", pa.string()), ("cursor", pa.int64()),
-    ("synced_through", pa.int64()), ("full_started", pa.int64()), ("pass_full", pa.bool_()),
-    ("pass_floor", pa.int64()), ("pass_started", pa.int64()), ("pass_max", pa.int64()),
-    ("pass_after", pa.string())])
-assert tuple(STATE_ARROW_SCHEMA.names) == STATE_COLUMNS
 
 
 def states_table(states: list[StreamState]) -> pa.Table:
-    """The states as one Arrow batch, the last of each (stream, account) kept: one INSERT may
-    not update a row twice, and a later state of a stream in the same write supersedes."""
-    last = {s.key: s for s in states}
-    return pa.Table.from_pylist([dict(zip(STATE_COLUMNS, state_tuple(s))) for s in last.values()],
-                                schema=STATE_ARROW_SCHEMA)
+    """The write's states as one Arrow batch, a column per _sync_state column."""
+    latest = latest_states(states)
+    return pa.table({c: [getattr(s, c) for s in latest] for c in STATE_COLUMNS})
 
 
 _TABLE_OF = attrgetter("table")

@@ -46,6 +46,12 @@ def state_tuple(s: StreamState) -> tuple:
     return tuple(getattr(s, c) for c in STATE_COLUMNS)
 
 
+def latest_states(states: list[StreamState]) -> list[StreamState]:
+    """The last state of each (stream, account): a write lands its states in one statement, which
+    may not update a row twice, and a stream's later state in the same write supersedes."""
+    return list({s.key: s for s in states}.values())
+
+
 @dataclass
 class WriteResult:
     inserted: dict[str, int] = field(default_factory=dict)

@@ -14,7 +14,7 @@ from pipelines.stripe.rejects import Rejected
 from pipelines.stripe.state import StreamState
 from pipelines.warehouse.landing import (
     ROW_COLUMNS, SCHEMA, STATE_COLUMNS, TABLES, WriteResult, activities_from,
-    activity_sql, columns_of, reject_key, state_tuple,
+    activity_sql, columns_of, latest_states, reject_key, state_tuple,
 )
 from pipelines.warehouse.url import WarehouseTarget
 
@@ -132,17 +132,15 @@ class PostgresLanding:
                         [(reject_key(r), r.object_type, r.account, r.object_id, r.field,
                           r.reason, r.raw, now, run_id) for r in rejects])
                 if states:
-                    # a statement per 1,000 states, not one per state (executemany); one
-                    # statement may not update a row twice: a stream's last state wins
+                    # a statement per 1,000 states, not one per state (executemany)
                     updates = ", ".join(f"{c} = excluded.{c}" for c in STATE_COLUMNS[2:])
-                    last = {s.key: s for s in states}
                     execute_values(
                         cur,
                         f"INSERT INTO {SCHEMA}._sync_state ({', '.join(STATE_COLUMNS)}, "
                         f"updated_at, run_id) VALUES %s ON CONFLICT (stream, account) "
                         f"DO UPDATE SET {updates}, updated_at = excluded.updated_at, "
                         f"run_id = excluded.run_id",
-                        [state_tuple(s) + (now, run_id) for s in last.values()], page_size=1000)
+                        [state_tuple(s) + (now, run_id) for s in latest_states(states)], page_size=1000)
             self.con.commit()
         except BaseException:
             self.con.rollback()

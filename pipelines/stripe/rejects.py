@@ -56,9 +56,11 @@ def event_problem(event: dict) -> tuple[str, str] | None:
     if not isinstance(etype, str) or not etype:
         return "type", "missing" if etype is None else f"not a non-empty string ({etype!r})"
     data = event.get("data")
-    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
-        return "data.object", "missing" if not isinstance(data, dict) or data.get("object") is None \
-            else f"not a JSON object ({type(data.get('object')).__name__})"
+    carried = data.get("object") if isinstance(data, dict) else None
+    if carried is None:
+        return "data.object", "missing"
+    if not isinstance(carried, dict):
+        return "data.object", f"not a JSON object ({type(carried).__name__})"
     return None
 
 

@@ -68,19 +68,23 @@ SESSION_SETTINGS = (
     "SET enable_progress_bar = false",   # its bars would land in the run's log
 )
 
-# The memory limit keeps DuckDB's share of an ingest's peak small (a full ingest holds no more
-# than a batch and the queue) with working memory for batches, joins and updated rows. The
-# primary-key indexes come on top: an upsert loads a table's whole ART index into memory, and an
-# incremental run upserts into every table at once. On the large world (6.5 M rows) the indexes
-# alone took 360 MB and the run died with OutOfMemoryException under a flat 384 MB limit; about
-# 67 bytes per row were measured.
-BASE_MEMORY_MB = 384
-INDEX_BYTES_PER_ROW = 96
+# The memory limit keeps DuckDB's share of an ingest's peak small: working memory for batches,
+# joins and updated rows, plus the primary-key indexes. An upsert loads a table's whole ART index
+# into memory, and an incremental run upserts into every table at once; DuckDB fills whatever the
+# limit leaves over with cached table blocks. On the large world (6.5 M rows) the day's upserts held
+# 489 MB of ART (75 bytes a row) and 290 MB of cached blocks under the old limit (384 MiB + 96 B a
+# row = 980 MiB), and DuckDB's 960 MB were most of the run's peak (1,835 MB RSS). 192 MiB + 80 B a
+# row (688 MiB there) took 320 MB off that peak at the same speed.
+# A first full ingest into empty tables keeps at least MIN_MEMORY_MB: its plain inserts have run
+# under that limit on large (757 MB peak for the whole ingesting process).
+MIN_MEMORY_MB = 384
+WORKING_MEMORY_MB = 192
+INDEX_BYTES_PER_ROW = 80
 
 
 def memory_limit_mb(rows_landed: int) -> int:
     """The landing connection's DuckDB limit (MiB) for a warehouse holding `rows_landed` rows."""
-    return BASE_MEMORY_MB + -(-rows_landed * INDEX_BYTES_PER_ROW // (1024 * 1024))
+    return max(MIN_MEMORY_MB, WORKING_MEMORY_MB + -(-rows_landed * INDEX_BYTES_PER_ROW // (1024 * 1024)))
 
 
 # Updated rows (an upsert that changes a payload) stay in DuckDB's memory until a checkpoint

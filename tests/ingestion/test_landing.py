@@ -133,12 +133,15 @@ def test_many_updated_wide_rows_stay_within_the_memory_limit(tmp_path, monkeypat
     assert checkpoints and updated == 20_000
 
 
-def test_memory_limit_grows_with_the_rows_whose_indexes_an_upsert_loads(tmp_path):
+def test_memory_limit_grows_with_the_rows_whose_indexes_an_upsert_loads(tmp_path, monkeypatch):
+    from pipelines.warehouse import duckdb_landing
     from pipelines.warehouse.duckdb_landing import memory_limit_mb
 
     assert memory_limit_mb(0) == 384
-    # the large world: 6.5 M landed rows, 360 MB of ART indexes measured in its incremental run
-    assert memory_limit_mb(6_500_000) == 384 + 596
+    assert memory_limit_mb(2_000_000) == 384          # 192 + 153: the floor of a first full ingest
+    # the large world: 6.5 M landed rows, 489 MB of ART indexes measured in its incremental run
+    assert memory_limit_mb(6_500_000) == 192 + 496
+    monkeypatch.setattr(duckdb_landing, "MIN_MEMORY_MB", 0)   # so that 30,000 rows show
     path = tmp_path / "wh.duckdb"
     landing = DuckDBLanding(path)
     landing.ensure_schema()
@@ -148,7 +151,7 @@ def test_memory_limit_grows_with_the_rows_whose_indexes_an_upsert_loads(tmp_path
     landing.ensure_schema()
     limit = landing.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     landing.close()
-    assert limit.replace(" ", "") in ("387.0MiB", "387MiB"), limit   # 384 + ceil(30,000 x 96 B)
+    assert limit.replace(" ", "") in ("195.0MiB", "195MiB"), limit   # 192 + ceil(30,000 x 80 B)
 
 
 def test_a_warehouse_landed_before_payload_hash_gets_it_and_changes_are_still_told_apart(tmp_path):

@@ -80,7 +80,7 @@ def write(url: str, writes: list[Write]) -> None:
             elif w.keys is not None and w.keys.len():
                 keys = pl.DataFrame({"k": w.keys})
                 cur.execute(f"CREATE TEMP TABLE _fraud_keys ({columns_ddl(keys, kind)})")
-                insert_frame(conn, cur, kind, "_fraud_keys", keys)
+                insert_frame(conn, kind, "_fraud_keys", keys)
                 cur.execute(f"DELETE FROM {w.table} WHERE {w.key} IN (SELECT k FROM _fraud_keys)")
                 cur.execute("DROP TABLE _fraud_keys")
-            insert_frame(conn, cur, kind, w.table, w.frame)
+            insert_frame(conn, kind, w.table, w.frame)

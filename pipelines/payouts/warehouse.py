@@ -94,7 +94,7 @@ class Warehouse:
     def insert(self, table: str, rows: Iterable[Sequence[Any]], columns: Sequence[str] | None = None) -> None:
         """Append rows (in the order of `columns`, else of the table's) in one statement, not one
         per row as executemany does."""
-        insert_rows(self._conn, self.kind, table, [tuple(r) for r in rows], columns)
+        insert_rows(self._conn, self.kind, table, list(rows), columns)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         cur = self._cursor()

@@ -14,9 +14,13 @@ import pyarrow as pa
 _BATCH = "_bulk_rows"
 
 
+def _names(columns: Sequence[str]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
+
+
 def insert_arrow(conn, table: str, batch: pa.Table, columns: Sequence[str] | None = None) -> None:
     """DuckDB: append `batch` to `table`, by the named `columns` or else by position."""
-    names = ", ".join(f'"{c}"' for c in columns) if columns else None
+    names = _names(columns) if columns else None
     conn.register(_BATCH, batch)
     try:
         if names:
@@ -34,7 +38,7 @@ def insert_rows(conn, kind: str, table: str, rows: Sequence[Sequence[Any]],
     if not rows:
         return
     width = len(columns) if columns else len(rows[0])
-    target = f"{table} ({', '.join(columns)})" if columns else table
+    target = f"{table} ({_names(columns)})" if columns else table
     if kind == "duckdb":
         try:
             batch = pa.table({(columns[i] if columns else f"c{i}"): [r[i] for r in rows] for i in range(width)})
@@ -46,4 +50,4 @@ def insert_rows(conn, kind: str, table: str, rows: Sequence[Sequence[Any]],
     from psycopg2.extras import execute_values
 
     with conn.cursor() as cur:
-        execute_values(cur, f"INSERT INTO {target} VALUES %s", [tuple(r) for r in rows], page_size=1000)
+        execute_values(cur, f"INSERT INTO {target} VALUES %s", rows, page_size=1000)

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from pipelines.warehouse.bulk import insert_arrow
+from pipelines.warehouse.bulk import insert_arrow, insert_rows
 from pipelines.warehouse.url import WarehouseTarget, parse_warehouse_url
 
 _QUALIFIED = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
@@ -116,17 +116,14 @@ def create_table(cur, kind: str, qualified: str, frame: pl.DataFrame) -> None:
     cur.execute(f"CREATE TABLE {qualified} ({columns_ddl(frame, kind)})")
 
 
-def insert_frame(conn, cur, kind: str, table: str, frame: pl.DataFrame) -> None:
+def insert_frame(conn, kind: str, table: str, frame: pl.DataFrame) -> None:
     """Append `frame`'s rows to `table` (same column names): DuckDB reads the Arrow data itself."""
     if not frame.height:
         return
-    columns = ", ".join(f'"{c}"' for c in frame.columns)
     if kind == "duckdb":
         insert_arrow(conn, table, frame.to_arrow(), frame.columns)
     else:
-        from psycopg2.extras import execute_values
-
-        execute_values(cur, f"INSERT INTO {table} ({columns}) VALUES %s", frame.rows(), page_size=2000)
+        insert_rows(conn, kind, table, frame.rows(), frame.columns)
 
 
 def replace_table(url: str, qualified: str, frame: pl.DataFrame) -> int:
@@ -137,5 +134,5 @@ def replace_table(url: str, qualified: str, frame: pl.DataFrame) -> int:
     with connect(target) as conn:
         cur = conn if target.kind == "duckdb" else conn.cursor()
         create_table(cur, target.kind, qualified, frame)
-        insert_frame(conn, cur, target.kind, qualified, frame)
+        insert_frame(conn, target.kind, qualified, frame)
     return frame.height

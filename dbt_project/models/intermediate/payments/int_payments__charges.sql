@@ -15,14 +15,18 @@
   in the legacy fields, or the invoice this table resolved the charge to; a price on a line of that
   invoice; the product this table found for it. Raw ids where an object may be deleted. (Stripe
   does not delete invoice payments; a deleted one would leave its charge's old invoice.)
+  `built_at` is the run that wrote the row (macros/incremental_build.sql): what the incremental
+  models keyed by charge downstream rebuild.
 -#}
 {{ config(
     materialized='incremental',
     unique_key='charge_id',
+    on_schema_change='append_new_columns',
     pre_hook="{{ stripe_delete_changed('charge', 'charge_id') }}"
 ) }}
+{%- set incremental = incremental_with_column('built_at') %}
 with
-{% if is_incremental() -%}
+{% if incremental -%}
 changed_invoices as (
     select id as invoice_id from {{ source('stripe', 'invoice') }} where synced_at >= {{ stripe_watermark() }}
     union all
@@ -55,7 +59,7 @@ affected as (
 {% endif -%}
 charges as (
     select * from {{ ref('stg_stripe__charges') }}
-    {%- if is_incremental() %}
+    {%- if incremental %}
     where charge_id in (select charge_id from affected)
     {%- endif %}
 ),
@@ -214,7 +218,8 @@ final as (
         billing_country,
         outcome_type,
         outcome_risk_level,
-        synced_at
+        synced_at,
+        {{ build_time() }} as built_at
     from with_product
 )
 

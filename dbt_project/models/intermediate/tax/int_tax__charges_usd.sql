@@ -4,14 +4,28 @@
   platform's balance transaction settled in USD: its amount, and its exchange_rate for the
   refunded part); a charge presented in USD needs none; otherwise the ECB rate of the charge's
   day (carried forward over weekends) through EUR, half-up once (DESIGN section 7).
+  Incremental by charge (macros/tax_charges_usd.sql): a run rebuilds the charges
+  int_payments__charges rebuilt since this table's last run (its `built_at`), those whose balance
+  transaction was written since, and the last 7 days (a late ECB rate replaces a carried-forward
+  one, as in fct_balance_transactions); the post-hook drops the rows of charges that are gone or no
+  longer succeeded with a creator. `dbt build --full-refresh` rebuilds it exactly.
 -#}
+{{ config(
+    materialized='incremental',
+    unique_key='charge_id',
+    on_schema_change='append_new_columns',
+    post_hook="{{ tax_charges_usd_drop_gone() }}"
+) }}
 with charges as (
     select * from {{ ref('int_payments__charges') }}
     where status = 'succeeded' and creator_account_id is not null
+    {%- if incremental_with_column('built_at') %}
+      and charge_id in ({{ tax_charges_usd_changed() }})
+    {%- endif %}
 ),
 
 balance_transactions as (
-    select balance_transaction_id, currency, amount, exchange_rate
+    select balance_transaction_id, currency, amount, exchange_rate, synced_at
     from {{ ref('stg_stripe__balance_transactions') }}
 ),
 
@@ -39,6 +53,7 @@ joined as (
         balance_transactions.currency as settlement_currency,
         balance_transactions.amount as settlement_amount,
         balance_transactions.exchange_rate,
+        balance_transactions.synced_at as balance_transaction_synced_at,
         currencies.exponent as currency_exponent,
         charge_rate.units_per_eur as currency_units_per_eur,
         usd_rate.units_per_eur as usd_units_per_eur
@@ -88,7 +103,9 @@ final as (
             when 'none' then amount_refunded
             when 'balance_transaction' then {{ convert_minor('amount_refunded', 'exchange_rate', 'currency_exponent', '2') }}
             when 'ecb_daily_rate' then {{ convert_minor_cross('amount_refunded', 'usd_units_per_eur', 'currency_units_per_eur', 'currency_exponent', '2') }}
-        end as refunded_usd_cents
+        end as refunded_usd_cents,
+        balance_transaction_synced_at,
+        {{ build_time() }} as built_at
     from classified
 )
 

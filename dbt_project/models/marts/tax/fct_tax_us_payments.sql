@@ -4,7 +4,10 @@
   fees and commission are never deducted; the refunded amount is kept apart for reference.
   Card not present (box 1b): online card payments, wallets included; card_present and bank
   debits are not.
+  A view: one row per row of int_tax__charges_usd, which is incremental; as a table it rewrote
+  every charge each build (1.0-1.2 s of the large world's day, bench/README session 10).
 -#}
+{{ config(materialized='view') }}
 with charges as (
     select * from {{ ref('int_tax__charges_usd') }}
 ),

@@ -5,9 +5,7 @@
   application fee written since then, by its source id (also a transfer's destination payment and
   a reversal's destination payment refund) or through the charge, transfer or reversal the model
   resolved it to last time (`{{ this }}`: a deleted object, a refund's charge, a reversal's
-  transfer). fct_balance_transactions runs the same against its own table: both hold every
-  balance transaction with its own synced_at, so both have the same watermark and find the same
-  set (its own resolved ids are the ones int_balance__transactions held before its run).
+  transfer). fct_balance_transactions then rebuilds the rows this wrote (their `built_at`).
 -#}
 {% macro balance_transactions_changed() -%}
 changed_ids as (

@@ -39,6 +39,17 @@
   {%- endif -%}
 {%- endmacro %}
 
+{#- Only the rows of objects deleted since the watermark (is_deleted): for a model that finds the
+    rows to rebuild another way (fct_balance_transactions: its upstream's built_at), where dropping
+    every re-read row first would lose the ones it does not rebuild. -#}
+{% macro stripe_delete_deleted(raw_table, key) -%}
+  {%- if is_incremental() -%}
+    delete from {{ this }} where {{ key }} in (
+        select id from {{ source('stripe', raw_table) }} where is_deleted and synced_at >= {{ stripe_watermark() }}
+    )
+  {%- endif -%}
+{%- endmacro %}
+
 {#-
   The sum of an integer field over the elements of a JSON array (e.g. an invoice's total_taxes
   amounts), as a scalar: NULL when the array is missing, empty or not an array, like a left join

@@ -14,22 +14,26 @@
   charge, a reversal's transfer): macros/balance_transactions_changed.sql, which
   fct_balance_transactions runs too. Raw ids, so deleted objects count. Everything else keeps its
   row, which a full refresh would build the same.
+  `built_at` is the run that wrote the row (macros/incremental_build.sql): fct_balance_transactions
+  rebuilds the rows written since its own last run.
 -#}
 {{ config(
     materialized='incremental',
     unique_key='balance_transaction_id',
+    on_schema_change='append_new_columns',
     pre_hook="{{ stripe_delete_changed('balance_transaction', 'balance_transaction_id') }}"
 ) }}
+{%- set incremental = incremental_with_column('built_at') %}
 
 with
-{% if is_incremental() -%}
+{% if incremental -%}
 {{ balance_transactions_changed() }}
 
 {% endif -%}
 
 balance_transactions as (
     select * from {{ ref('stg_stripe__balance_transactions') }}
-    {%- if is_incremental() %}
+    {%- if incremental %}
     where balance_transaction_id in (select balance_transaction_id from affected)
     {%- endif %}
 ),
@@ -41,7 +45,7 @@ fee_split as (
         sum(case when fee_type <> 'application_fee' then amount else 0 end) as stripe_fee_in_fee,
         count(*) as fee_detail_count
     from {{ ref('stg_stripe__balance_transaction_fee_details') }}
-    {%- if is_incremental() %}
+    {%- if incremental %}
     where balance_transaction_id in (select balance_transaction_id from affected)
     {%- endif %}
     group by balance_transaction_id
@@ -171,7 +175,8 @@ final as (
         transfer_kind,
         -- the creator: the connected account itself, else the transfer's destination, else the charge's
         coalesce(account_id, transfer_account_id, charge_destination_account_id) as creator_account_id,
-        synced_at
+        synced_at,
+        {{ build_time() }} as built_at
     from with_charge
 )
 

@@ -3,41 +3,40 @@
   settlement and presentment sides, and its amount in the reporting currency:
   Stripe's own conversion where Stripe converted (the settlement currency is the reporting
   currency, or the presentment currency is), else the day's ECB rate; half-up once.
-  Incremental by balance transaction: a run rebuilds the rows int_balance__transactions rebuilt
-  (the same macro, against this table: macros/balance_transactions_changed.sql; the pre-hook drops
-  the deleted ones), those whose charge's invoice or product kind in int_payments__charges differs
-  from the row's (a product made a custom tier changes the kind of charges of any age), and the
-  last 7 days, so that a late ECB rate replaces a carried-forward one. `dbt build --full-refresh`
-  rebuilds it exactly.
+  Incremental by balance transaction: a run rebuilds the rows int_balance__transactions wrote since
+  this table's last run, the rows whose charge int_payments__charges wrote since then (a product
+  made a custom tier changes the kind of charges of any age), and the last 7 days, so that a late
+  ECB rate replaces a carried-forward one; the pre-hook drops the deleted ones (only those: a row
+  dropped and not rebuilt would be lost). "Since" is this
+  table's newest `built_at`, read before the run as a literal, so that DuckDB skips the row groups
+  of int_balance__transactions written before it (macros/incremental_build.sql).
+  `dbt build --full-refresh` rebuilds it exactly.
 -#}
 {{ config(
     materialized='incremental',
     unique_key='balance_transaction_id',
-    pre_hook="{{ stripe_delete_changed('balance_transaction', 'balance_transaction_id') }}"
+    on_schema_change='append_new_columns',
+    pre_hook="{{ stripe_delete_deleted('balance_transaction', 'balance_transaction_id') }}"
 ) }}
--- what balance_transactions_changed() reads, declared for dbt (it only renders on incremental runs):
--- depends_on: {{ ref('stg_stripe__balance_transactions') }}, {{ ref('stg_stripe__transfers') }}, {{ ref('stg_stripe__transfer_reversals') }}
--- depends_on: {{ source('stripe', 'charge') }}, {{ source('stripe', 'refund') }}, {{ source('stripe', 'dispute') }}, {{ source('stripe', 'transfer') }}
--- depends_on: {{ source('stripe', 'transfer_reversal') }}, {{ source('stripe', 'payout') }}, {{ source('stripe', 'application_fee') }}, {{ source('stripe', 'balance_transaction') }}
+-- what the pre-hook reads, declared for dbt (it only renders on incremental runs):
+-- depends_on: {{ source('stripe', 'balance_transaction') }}
+{%- set incremental = incremental_with_column('built_at') %}
 
 with
-{% if is_incremental() -%}
-{{ balance_transactions_changed() }}
-
+{% if incremental -%}
+{%- set since = last_built_at() %}
 changed_charges as (
-    select held.balance_transaction_id
-    from {{ this }} as held
-    left join {{ ref('int_payments__charges') }} as charges on charges.charge_id = held.charge_id
-    where held.charge_id is not null
-      and (held.invoice_id is distinct from charges.invoice_id
-           or held.product_kind is distinct from charges.product_kind)
+    select balance_transaction_id from {{ this }}
+    where charge_id in (
+        select charge_id from {{ ref('int_payments__charges') }} where built_at > {{ since }}
+    )
 ),
 
 {% endif -%}
 transactions as (
     select * from {{ ref('int_balance__transactions') }}
-    {%- if is_incremental() %}
-    where balance_transaction_id in (select balance_transaction_id from affected)
+    {%- if incremental %}
+    where built_at > {{ since }}
        or balance_transaction_id in (select balance_transaction_id from changed_charges)
        or created_at >= (select max(created_at) from {{ this }}) - interval '7 days'
     {%- endif %}
@@ -138,7 +137,8 @@ final as (
         invoice_id,
         product_kind,
         transfer_kind,
-        synced_at
+        synced_at,
+        {{ build_time() }} as built_at
     from converted
 )
 

@@ -1,8 +1,9 @@
 {#-
   When a model row was last built, for the models downstream of it that rebuild only what changed
-  (int_tax__charges_usd reads int_payments__charges' `built_at`): a row of an incremental model
-  can change because an object other than its own changed (a charge's payment intent, invoice or
-  product), and its own synced_at does not tell. Every row a run writes carries the run's start,
+  (fct_balance_transactions reads the `built_at` of int_balance__transactions and
+  int_payments__charges, int_tax__charges_usd that of int_payments__charges): a row of an
+  incremental model can change because an object other than its own changed (a charge's payment
+  intent, invoice or product), and its own synced_at does not tell. Every row a run writes carries the run's start,
   in UTC (a plain timestamp: the same literal on DuckDB and PostgreSQL whatever the session's
   time zone).
 -#}

@@ -12,15 +12,13 @@ from datetime import timedelta
 
 import pytest
 
-from tests.dbt.conftest import DuckWarehouse, PgWarehouse, make_duck_warehouse, make_pg_warehouse, run_dbt
+from tests.dbt.conftest import (RUN_COLUMNS, DuckWarehouse, PgWarehouse, make_duck_warehouse, make_pg_warehouse,
+                                 run_dbt)
 from tests.dbt.money_world import SYNCED_AT, load_world_fast, world_objects
 from tests.dbt.raw_loader import load_world_ecb_rates
 
 NEXT_SYNC = SYNCED_AT + timedelta(days=1)
 LAYERS = ("staging", "intermediate", "marts")
-# when the dbt run wrote the row (macros/incremental_build.sql): the one column a full refresh
-# cannot reproduce, by design
-RUN_COLUMNS = ("built_at",)
 # seeds and models, no tests: this file is about rows (tests/dbt runs the dbt tests elsewhere)
 BUILD = ("build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
 

@@ -3,9 +3,9 @@
   (fct_balance_transactions reads the `built_at` of int_balance__transactions and
   int_payments__charges, int_tax__charges_usd that of int_payments__charges): a row of an
   incremental model can change because an object other than its own changed (a charge's payment
-  intent, invoice or product), and its own synced_at does not tell. Every row a run writes carries the run's start,
-  in UTC (a plain timestamp: the same literal on DuckDB and PostgreSQL whatever the session's
-  time zone).
+  intent, invoice or product), and its own synced_at does not tell. Every row a run writes
+  carries the run's start, in UTC (a plain timestamp: the same literal on DuckDB and PostgreSQL
+  whatever the session's time zone).
 -#}
 {% macro build_time() -%}
   cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)

@@ -26,26 +26,20 @@
   {%- if is_incremental() %} and {{ column }} >= {{ stripe_watermark() }}{% endif -%}
 {%- endmacro %}
 
-{#- The ids of a raw table's rows written since the model's watermark (deleted ones included). -#}
-{% macro stripe_changed_ids(raw_table) -%}
-  select id from {{ source('stripe', raw_table) }} where synced_at >= {{ stripe_watermark() }}
+{#- The ids of a raw table's rows written since the model's watermark (deleted ones included;
+    only those with deleted_only). -#}
+{% macro stripe_changed_ids(raw_table, deleted_only=false) -%}
+  select id from {{ source('stripe', raw_table) }} where {% if deleted_only %}is_deleted and {% endif -%}
+  synced_at >= {{ stripe_watermark() }}
 {%- endmacro %}
 
-{% macro stripe_delete_changed(raw_table, key) -%}
+{#- deleted_only: for a model that finds the rows to rebuild another way (fct_balance_transactions:
+    its upstream's built_at), where dropping every re-read row first would lose the ones it does
+    not rebuild. -#}
+{% macro stripe_delete_changed(raw_table, key, deleted_only=false) -%}
   {%- if is_incremental() -%}
     delete from {{ this }} where {{ key }} in (
-        {{ stripe_changed_ids(raw_table) }}
-    )
-  {%- endif -%}
-{%- endmacro %}
-
-{#- Only the rows of objects deleted since the watermark (is_deleted): for a model that finds the
-    rows to rebuild another way (fct_balance_transactions: its upstream's built_at), where dropping
-    every re-read row first would lose the ones it does not rebuild. -#}
-{% macro stripe_delete_deleted(raw_table, key) -%}
-  {%- if is_incremental() -%}
-    delete from {{ this }} where {{ key }} in (
-        select id from {{ source('stripe', raw_table) }} where is_deleted and synced_at >= {{ stripe_watermark() }}
+        {{ stripe_changed_ids(raw_table, deleted_only) }}
     )
   {%- endif -%}
 {%- endmacro %}

@@ -10,7 +10,6 @@
   Each maximum is read before anything is deleted; an empty table rebuilds everything.
 -#}
 {% macro tax_charges_usd_changed() -%}
-    {%- set epoch = "cast('1970-01-01 00:00:00+00' as timestamptz)" -%}
     select charge_id from {{ ref('int_payments__charges') }}
     where built_at > {{ last_built_at() }}
        or created_at >= (select coalesce(max(created_at) - interval '7 days', cast('1970-01-01' as timestamp)) from {{ this }})
@@ -20,7 +19,8 @@
     inner join {{ ref('stg_stripe__balance_transactions') }} as balance_transactions
         on balance_transactions.balance_transaction_id = charges.balance_transaction_id
     where balance_transactions.synced_at >= (
-        select coalesce(max(balance_transaction_synced_at), {{ epoch }}) from {{ this }})
+        select coalesce(max(balance_transaction_synced_at), cast('1970-01-01 00:00:00+00' as timestamptz))
+        from {{ this }})
 {%- endmacro %}
 
 {#- After the insert: drop the rows whose charge is gone (deleted) or no longer counts (not

@@ -11,8 +11,8 @@
   balance transaction that points at an object written since then: by its source id (also a
   transfer's destination payment and a reversal's destination payment refund), or through the
   charge, transfer or reversal this table resolved it to last time (a deleted object, a refund's
-  charge, a reversal's transfer): macros/balance_transactions_changed.sql, which
-  fct_balance_transactions runs too. Raw ids, so deleted objects count. Everything else keeps its
+  charge, a reversal's transfer): macros/balance_transactions_changed.sql. Raw ids, so deleted
+  objects count. Everything else keeps its
   row, which a full refresh would build the same.
   `built_at` is the run that wrote the row (macros/incremental_build.sql): fct_balance_transactions
   rebuilds the rows written since its own last run.

@@ -16,7 +16,7 @@
     materialized='incremental',
     unique_key='balance_transaction_id',
     on_schema_change='append_new_columns',
-    pre_hook="{{ stripe_delete_deleted('balance_transaction', 'balance_transaction_id') }}"
+    pre_hook="{{ stripe_delete_changed('balance_transaction', 'balance_transaction_id', deleted_only=true) }}"
 ) }}
 -- what the pre-hook reads, declared for dbt (it only renders on incremental runs):
 -- depends_on: {{ source('stripe', 'balance_transaction') }}

@@ -194,6 +194,27 @@ def test_staging_runs_are_incremental(advanced):
     assert wh.query("select count(*) from staging.stg_stripe__charges where charge_id = 'ch_sentinel'") == [(1,)]
 
 
+def test_service_periods_watermark_covers_the_prices_they_were_built_from(advanced):
+    """An ingest lands prices and subscriptions after its last invoice. When the watermark was the
+    invoice's write, the next run took each of those for a change and rebuilt every invoice it
+    reached (half the table on the large world's first day, 0.9 s). A row's synced_at is now the
+    newest write among its invoice, price and subscription, so the watermark is past them."""
+    wh = advanced[0]
+    price_a, price_b = (row[0] for row in wh.query(
+        "select price_id from intermediate.int_subscriptions__service_periods where price_id is not null "
+        "group by price_id order by price_id limit 2"))
+    with wh.connect() as conn:
+        conn.execute("update raw_stripe.price set synced_at = ? where id = ?", [NEXT_SYNC + timedelta(hours=2), price_a])
+        conn.execute("update raw_stripe.price set synced_at = ? where id = ?", [NEXT_SYNC + timedelta(hours=1), price_b])
+    run_dbt(wh.env, *BUILD, "--select", "stg_stripe__prices", "int_subscriptions__service_periods")
+    newest = wh.query("select max(synced_at) from intermediate.int_subscriptions__service_periods")[0][0]
+    assert newest == NEXT_SYNC + timedelta(hours=2)
+    b_rows = wh.query("select distinct synced_at from intermediate.int_subscriptions__service_periods "
+                      f"where price_id = '{price_b}' and invoice_id not in (select invoice_id from "
+                      f"intermediate.int_subscriptions__service_periods where price_id = '{price_a}')")
+    assert [r[0] for r in b_rows] == [NEXT_SYNC + timedelta(hours=1)]
+
+
 # PostgreSQL: the same day, landed the same way, built incrementally and compared with a full
 # refresh of a copy of the database (CREATE DATABASE ... TEMPLATE), table by table.
 

@@ -4,11 +4,12 @@
   exact (DESIGN section 9). Proration lines (upgrades, downgrades, partial cancels) cover part of a
   billing period: their amount is scaled up to a whole period by the share of the price they bill,
   so that, summed with the line they adjust, they give the new rate from the change onwards.
-  Incremental by invoice (macros/stripe_incremental.sql, watermark = max(synced_at) of this table,
-  the invoice's): a run rebuilds every invoice written since the watermark and every invoice with
-  a line whose price, subscription or product was written since then (raw ids, so deleted objects
-  count); the pre-hook first drops the rows of those invoices, so an invoice that no longer counts
-  (voided, deleted) or a line that no longer qualifies leaves no row behind.
+  Incremental by invoice (macros/stripe_incremental.sql, watermark = max(synced_at) of this table:
+  the newest write of an invoice, price or subscription a row was built from): a run rebuilds
+  every invoice written since the watermark and every invoice with a line whose price,
+  subscription or product was written since then (raw ids, so deleted objects count); the
+  pre-hook first drops the rows of those invoices, so an invoice that no longer counts (voided,
+  deleted) or a line that no longer qualifies leaves no row behind.
 -#}
 {{ config(
     materialized='incremental',
@@ -79,7 +80,10 @@ joined as (
         lines.tax_inclusive_amount,
         lines.tax_exclusive_amount,
         lines.amount_net_excluding_tax,
-        lines.synced_at
+        -- the watermark: the newest write of the raw rows this row was built from, so that the
+        -- prices and subscriptions one ingest landed after its last invoice are not taken for
+        -- changes on the next run (greatest skips nulls)
+        greatest(lines.synced_at, prices.synced_at, subscriptions.synced_at) as synced_at
     from lines
     inner join invoices on lines.invoice_id = invoices.invoice_id
     left join prices on lines.price_id = prices.price_id

@@ -51,13 +51,31 @@ fee_split as (
     group by balance_transaction_id
 ),
 
+{#- an incremental run joins only the objects its rows' source ids reach, so that each join hashes
+    a few thousand rows, not a whole staging table (0.3-0.5 s of a day on large) -#}
+{%- set reached = " where {} in (select source_id from sources)" if incremental else "" %}
+sources as (select source_id from balance_transactions),
 charges as (select * from {{ ref('stg_stripe__charges') }}),
-refunds as (select * from {{ ref('stg_stripe__refunds') }}),
-disputes as (select * from {{ ref('stg_stripe__disputes') }}),
-transfers as (select * from {{ ref('stg_stripe__transfers') }}),
-transfer_reversals as (select * from {{ ref('stg_stripe__transfer_reversals') }}),
-payouts as (select * from {{ ref('stg_stripe__payouts') }}),
-application_fees as (select * from {{ ref('stg_stripe__application_fees') }}),
+source_charges as (select * from charges{{ reached.format('charge_id') }}),
+refunds as (select * from {{ ref('stg_stripe__refunds') }}{{ reached.format('refund_id') }}),
+disputes as (select * from {{ ref('stg_stripe__disputes') }}{{ reached.format('dispute_id') }}),
+transfer_reversals as (
+    select * from {{ ref('stg_stripe__transfer_reversals') }}
+    {%- if incremental %}
+    where transfer_reversal_id in (select source_id from sources)
+       or destination_payment_refund_id in (select source_id from sources)
+    {%- endif %}
+),
+transfers as (
+    select * from {{ ref('stg_stripe__transfers') }}
+    {%- if incremental %}
+    where transfer_id in (select source_id from sources)
+       or destination_payment_id in (select source_id from sources)
+       or transfer_id in (select transfer_id from transfer_reversals)
+    {%- endif %}
+),
+payouts as (select * from {{ ref('stg_stripe__payouts') }}{{ reached.format('payout_id') }}),
+application_fees as (select * from {{ ref('stg_stripe__application_fees') }}{{ reached.format('application_fee_id') }}),
 
 resolved as (
     select
@@ -110,7 +128,7 @@ resolved as (
         fee_split.application_fee_in_fee,
         fee_split.stripe_fee_in_fee
     from balance_transactions as bt
-    left join charges on charges.charge_id = bt.source_id
+    left join source_charges as charges on charges.charge_id = bt.source_id
     left join refunds on refunds.refund_id = bt.source_id
     left join disputes on disputes.dispute_id = bt.source_id
     left join transfers on transfers.transfer_id = bt.source_id
@@ -130,7 +148,12 @@ with_charge as (
         charges.payment_intent_id,
         charges.destination_account_id as charge_destination_account_id
     from resolved
-    left join charges on charges.charge_id = resolved.charge_id
+    left join (
+        select * from charges
+        {%- if incremental %}
+        where charge_id in (select charge_id from resolved)
+        {%- endif %}
+    ) as charges on charges.charge_id = resolved.charge_id
 ),
 
 final as (

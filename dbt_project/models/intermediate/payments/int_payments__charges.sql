@@ -64,12 +64,22 @@ charges as (
     {%- endif %}
 ),
 
+{#- on an incremental run every lookup below reads only what the rebuilt charges reach (their
+    intents, their invoice payments, the invoices they resolve to), so that its join or group hashes
+    a few thousand rows, not a whole staging table -#}
 payment_intents as (
     select * from {{ ref('stg_stripe__payment_intents') }}
+    {%- if incremental %}
+    where payment_intent_id in (select payment_intent_id from charges)
+    {%- endif %}
 ),
 
 invoice_payments as (
     select * from {{ ref('stg_stripe__invoice_payments') }}
+    {%- if incremental %}
+    where charge_id in (select charge_id from charges)
+       or payment_intent_id in (select payment_intent_id from charges)
+    {%- endif %}
 ),
 
 invoices as (
@@ -94,6 +104,9 @@ legacy_invoice_by_charge as (
     select legacy_charge_id as charge_id, min(invoice_id) as invoice_id
     from invoices
     where legacy_charge_id is not null
+    {%- if incremental %}
+      and legacy_charge_id in (select charge_id from charges)
+    {%- endif %}
     group by legacy_charge_id
 ),
 
@@ -101,30 +114,10 @@ legacy_invoice_by_intent as (
     select legacy_payment_intent_id as payment_intent_id, min(invoice_id) as invoice_id
     from invoices
     where legacy_payment_intent_id is not null
+    {%- if incremental %}
+      and legacy_payment_intent_id in (select payment_intent_id from charges)
+    {%- endif %}
     group by legacy_payment_intent_id
-),
-
-priced_lines as (
-    select
-        lines.invoice_id,
-        coalesce(lines.product_id, prices.product_id) as product_id,
-        lines.price_id,
-        lines.subscription_id,
-        row_number() over (partition by lines.invoice_id order by lines.line_ordinal) as line_rank
-    from {{ ref('stg_stripe__invoice_lines') }} as lines
-    left join {{ ref('stg_stripe__prices') }} as prices on prices.price_id = lines.price_id
-    where coalesce(lines.product_id, prices.product_id) is not null
-),
-
-first_line as (
-    select
-        priced_lines.*,
-        products.product_kind,
-        products.tier as product_tier,
-        products.creator_account_id as product_creator_account_id
-    from priced_lines
-    left join {{ ref('stg_stripe__products') }} as products on products.product_id = priced_lines.product_id
-    where line_rank = 1
 ),
 
 attributed as (
@@ -150,6 +143,33 @@ attributed as (
     left join legacy_invoice_by_intent on legacy_invoice_by_intent.payment_intent_id = charges.payment_intent_id
 ),
 
+priced_lines as (
+    select
+        lines.invoice_id,
+        coalesce(lines.product_id, prices.product_id) as product_id,
+        lines.price_id,
+        lines.subscription_id,
+        row_number() over (partition by lines.invoice_id order by lines.line_ordinal) as line_rank
+    from {{ ref('stg_stripe__invoice_lines') }} as lines
+    left join {{ ref('stg_stripe__prices') }} as prices on prices.price_id = lines.price_id
+    where coalesce(lines.product_id, prices.product_id) is not null
+    {%- if incremental %}
+      -- whole invoices, so each keeps its line ranks
+      and lines.invoice_id in (select resolved_invoice_id from attributed)
+    {%- endif %}
+),
+
+first_line as (
+    select
+        priced_lines.*,
+        products.product_kind,
+        products.tier as product_tier,
+        products.creator_account_id as product_creator_account_id
+    from priced_lines
+    left join {{ ref('stg_stripe__products') }} as products on products.product_id = priced_lines.product_id
+    where line_rank = 1
+),
+
 with_product as (
     select
         attributed.*,
@@ -160,7 +180,12 @@ with_product as (
         first_line.product_tier,
         first_line.product_creator_account_id
     from attributed
-    left join invoices on invoices.invoice_id = attributed.resolved_invoice_id
+    left join (
+        select * from invoices
+        {%- if incremental %}
+        where invoice_id in (select resolved_invoice_id from attributed)
+        {%- endif %}
+    ) as invoices on invoices.invoice_id = attributed.resolved_invoice_id
     left join first_line on first_line.invoice_id = attributed.resolved_invoice_id
 ),
 

@@ -33,44 +33,40 @@ daily_movements as (
     group by creator_account_id, currency, movement_date
 ),
 
-pairs as (
-    select creator_account_id, currency, min(movement_date) as first_date
-    from daily_movements
-    group by creator_account_id, currency
-),
-
 bounds as (
-    select min(movement_date) as first_day, max(movement_date) as last_day from daily_movements
+    select max(movement_date) as last_day from daily_movements
 ),
 
-spine as (
-    select cast(day_ts as date) as balance_date
-    from bounds
-    cross join generate_series(cast(bounds.first_day as timestamp), cast(bounds.last_day as timestamp), interval '1 day') as days(day_ts)
-    where bounds.first_day is not null
-),
-
-grid as (
-    select pairs.creator_account_id, pairs.currency, spine.balance_date
-    from pairs
-    inner join spine on spine.balance_date >= pairs.first_date
+-- the balances after each day with movements, held until the day before the next one (the last
+-- until the last day of all): a window over the days with movements, then each spread over its
+-- days, instead of a window over every creator-day (1.05 M on large: 0.75 s -> 0.35 s)
+cumulative as (
+    select
+        creator_account_id,
+        currency,
+        movement_date,
+        lead(movement_date) over (partition by creator_account_id, currency order by movement_date) as next_date,
+        sum(booked_change) over w as booked,
+        sum(available_change) over w as available,
+        sum(transaction_change) over w as transaction_count
+    from daily_movements
+    window w as (partition by creator_account_id, currency order by movement_date
+                 rows between unbounded preceding and current row)
 ),
 
 running as (
     select
-        grid.creator_account_id,
-        grid.currency,
-        grid.balance_date,
-        sum(coalesce(daily_movements.booked_change, 0)) over w as booked,
-        sum(coalesce(daily_movements.available_change, 0)) over w as available,
-        sum(coalesce(daily_movements.transaction_change, 0)) over w as transaction_count
-    from grid
-    left join daily_movements
-        on daily_movements.creator_account_id = grid.creator_account_id
-        and daily_movements.currency = grid.currency
-        and daily_movements.movement_date = grid.balance_date
-    window w as (partition by grid.creator_account_id, grid.currency order by grid.balance_date
-                 rows between unbounded preceding and current row)
+        cumulative.creator_account_id,
+        cumulative.currency,
+        cast(days.day_ts as date) as balance_date,
+        cumulative.booked,
+        cumulative.available,
+        cumulative.transaction_count
+    from cumulative
+    cross join bounds
+    cross join generate_series(cast(cumulative.movement_date as timestamp),
+                               cast(coalesce(cumulative.next_date - 1, bounds.last_day) as timestamp),
+                               interval '1 day') as days(day_ts)
 ),
 
 open_disputes as (

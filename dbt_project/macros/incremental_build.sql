@@ -36,3 +36,15 @@
   {%- set names = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
   {{ return(column | lower in names) }}
 {%- endmacro %}
+
+{#-
+  How far back an incremental run rebuilds rows that convert at the ECB rate of their day: a rate
+  published late (a holiday, a missed file) replaces the one carried forward over those days.
+-#}
+{% macro late_rate_days() -%}7{%- endmacro %}
+
+{#- `column` within late_rate_days() of this table's newest (every row when the table is empty). -#}
+{% macro within_late_rate_days(column) -%}
+  {{ column }} >= (select coalesce(max({{ column }}) - interval '{{ late_rate_days() }} days',
+                                   cast('1970-01-01' as timestamp)) from {{ this }})
+{%- endmacro %}

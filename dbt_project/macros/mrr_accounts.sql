@@ -36,7 +36,7 @@
        or month >= (
             select least(
                 (select max(month) from {{ this }}),
-                {{ month_start("(select max(rate_date) from " ~ ref('int_fx__daily_rates') ~ ") - interval '7 days'") }}
+                {{ month_start("(select max(rate_date) from " ~ ref('int_fx__daily_rates') ~ ") - interval '" ~ late_rate_days() ~ " days'") }}
             )
        )
        or mrr_account_key || '@' || cast(month as varchar) in (

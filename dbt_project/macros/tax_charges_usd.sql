@@ -12,7 +12,7 @@
 {% macro tax_charges_usd_changed() -%}
     select charge_id from {{ ref('int_payments__charges') }}
     where built_at > {{ last_built_at() }}
-       or created_at >= (select coalesce(max(created_at) - interval '7 days', cast('1970-01-01' as timestamp)) from {{ this }})
+       or {{ within_late_rate_days('created_at') }}
     union
     select charges.charge_id
     from {{ ref('int_payments__charges') }} as charges

@@ -7,9 +7,9 @@
   this table's last run, the rows whose charge int_payments__charges wrote since then (a product
   made a custom tier changes the kind of charges of any age), and the last 7 days, so that a late
   ECB rate replaces a carried-forward one; the pre-hook drops the deleted ones (only those: a row
-  dropped and not rebuilt would be lost). "Since" is this
-  table's newest `built_at`, read before the run as a literal, so that DuckDB skips the row groups
-  of int_balance__transactions written before it (macros/incremental_build.sql).
+  dropped and not rebuilt would be lost). "Since" is this table's newest `built_at`, read before
+  the run as a literal, so that DuckDB skips the row groups of int_balance__transactions written
+  before it (macros/incremental_build.sql).
   `dbt build --full-refresh` rebuilds it exactly.
 -#}
 {{ config(
@@ -38,7 +38,7 @@ transactions as (
     {%- if incremental %}
     where built_at > {{ since }}
        or balance_transaction_id in (select balance_transaction_id from changed_charges)
-       or created_at >= (select max(created_at) from {{ this }}) - interval '7 days'
+       or {{ within_late_rate_days('created_at') }}
     {%- endif %}
 ),
 
